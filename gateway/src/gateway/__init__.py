@@ -1,0 +1,1 @@
+"""jobhunt API gateway: routing, CORS, rate limits, request ids, health and OpenAPI."""

@@ -1,0 +1,1 @@
+"""jobhunt keyword analyzer: skill extraction and ATS-style match scores."""

@@ -1,0 +1,1 @@
+"""jobhunt sheets sync: two-way sync of the tracker with a Google Sheet."""

@@ -1,0 +1,1 @@
+"""jobhunt tracker: accounts, applications and everything around them."""
