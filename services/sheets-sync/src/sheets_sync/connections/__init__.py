@@ -1,0 +1,1 @@
+"""Connections, service-account credentials, runs and conflicts: the service's API."""

@@ -1,0 +1,161 @@
+"""Loading what a sync needs from the database, and saving what it agreed on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from jobhunt_common import Database, utcnow
+from sheets_sync.models import SheetConnection, SyncConflict, SyncSnapshot
+from sheets_sync.planner import Plan, SnapshotView, tracker_canonical
+from sheets_sync.writer import TrackerOutcome
+
+
+@dataclass
+class SyncInputs:
+    snapshots: dict[int, SnapshotView] = field(default_factory=dict)
+    forced: dict[int, dict[str, str]] = field(default_factory=dict)
+    forced_conflict_ids: dict[int, list[int]] = field(default_factory=dict)
+
+
+async def load_sync_inputs(database: Database, connection_id: int) -> SyncInputs:
+    inputs = SyncInputs()
+    async with database.sessionmaker() as session:
+        for snapshot in await session.scalars(
+            select(SyncSnapshot).where(SyncSnapshot.connection_id == connection_id)
+        ):
+            inputs.snapshots[snapshot.application_id] = SnapshotView(
+                base=dict(snapshot.field_values),
+                tracker=dict(snapshot.tracker_values),
+                version=snapshot.tracker_version,
+                tracker_deleted=snapshot.tracker_deleted,
+                vanished=snapshot.vanished_at is not None,
+            )
+        pending = await session.scalars(
+            select(SyncConflict)
+            .where(
+                SyncConflict.connection_id == connection_id,
+                SyncConflict.status == "resolved",
+                SyncConflict.applied_at.is_(None),
+            )
+            .order_by(SyncConflict.resolved_at)
+        )
+        for conflict in pending:
+            inputs.forced.setdefault(conflict.application_id, {})[conflict.field] = (
+                conflict.resolved_value or ""
+            )
+            inputs.forced_conflict_ids.setdefault(conflict.application_id, []).append(conflict.id)
+    return inputs
+
+
+async def save_sync_results(
+    database: Database,
+    connection_id: int,
+    plan: Plan,
+    outcome: TrackerOutcome,
+    fields: list[str],
+    watermark: str | None,
+    inputs: SyncInputs,
+) -> None:
+    """Snapshots, conflicts and the connection's watermark, in one transaction."""
+    now = utcnow()
+    async with database.write_sessionmaker() as session:
+        stored = {
+            s.application_id: s
+            for s in await session.scalars(
+                select(SyncSnapshot).where(SyncSnapshot.connection_id == connection_id)
+            )
+        }
+
+        def put(
+            application_id: int, base: dict[str, str], tracker: dict[str, str], version: int | None
+        ) -> None:
+            snapshot = stored.get(application_id)
+            if snapshot is None:
+                snapshot = SyncSnapshot(connection_id=connection_id, application_id=application_id)
+                session.add(snapshot)
+                stored[application_id] = snapshot
+            snapshot.field_values = base
+            snapshot.tracker_values = tracker
+            snapshot.tracker_version = version
+            snapshot.tracker_deleted = False
+            snapshot.vanished_at = None
+            snapshot.synced_at = now
+
+        for update in plan.updates:
+            if update.application_id in outcome.failed:
+                continue
+            merge = outcome.merges.get(update.application_id, update.merge)
+            tracker, version = outcome.tracker_after.get(
+                update.application_id, (update.tracker, update.version)
+            )
+            put(update.application_id, {**(update.base or {}), **merge.agreed}, tracker, version)
+        for application in outcome.created.values():
+            canon = tracker_canonical(application, fields)
+            put(int(application["id"]), canon, canon, int(application["version"]))
+        for item in plan.appends:
+            if int(item["id"]) in outcome.created_ids:
+                continue
+            canon = tracker_canonical(item, fields)
+            put(int(item["id"]), canon, canon, int(item["version"]))
+        for application_id in plan.tracker_deleted:
+            if application_id in stored:
+                stored[application_id].tracker_deleted = True
+        for application_id in plan.vanished:
+            if application_id in stored:
+                stored[application_id].vanished_at = now
+
+        open_conflicts = {
+            (c.application_id, c.field): c
+            for c in await session.scalars(
+                select(SyncConflict).where(
+                    SyncConflict.connection_id == connection_id, SyncConflict.status == "open"
+                )
+            )
+        }
+        for application_id, conflict in outcome.conflicts:
+            if conflict.winner is None:
+                existing = open_conflicts.get((application_id, conflict.field))
+                if existing is not None:
+                    existing.sheet_value, existing.tracker_value = conflict.sheet, conflict.tracker
+                    continue
+            session.add(
+                SyncConflict(
+                    connection_id=connection_id,
+                    application_id=application_id,
+                    field=conflict.field,
+                    base_value=conflict.base,
+                    sheet_value=conflict.sheet,
+                    tracker_value=conflict.tracker,
+                    status="open" if conflict.winner is None else "resolved",
+                    resolution=conflict.winner,
+                    resolved_value=(
+                        None
+                        if conflict.winner is None
+                        else conflict.sheet
+                        if conflict.winner == "sheet"
+                        else conflict.tracker
+                    ),
+                    resolved_by=None if conflict.winner is None else "policy",
+                    applied_at=None if conflict.winner is None else now,
+                    resolved_at=None if conflict.winner is None else now,
+                    created_at=now,
+                )
+            )
+        applied_ids = [
+            conflict_id
+            for application_id, ids in inputs.forced_conflict_ids.items()
+            if application_id not in outcome.failed
+            for conflict_id in ids
+        ]
+        if applied_ids:
+            for applied in await session.scalars(
+                select(SyncConflict).where(SyncConflict.id.in_(applied_ids))
+            ):
+                applied.applied_at = now
+        connection = await session.get(SheetConnection, connection_id)
+        if connection is not None:
+            connection.tracker_watermark = watermark
+            connection.last_sync_at = now
+        await session.commit()
