@@ -162,6 +162,29 @@ class Harness:
             if not cursor:
                 return items
 
+    async def linked(self, *titles: str, **connect: Any) -> tuple[str, int]:
+        """A connected sheet after a first sync of applications with these titles."""
+        await self.upload_key()
+        for title in titles:
+            await self.add_application(title=title, company=f"{title} Inc", status="applied")
+        spreadsheet_id = self.new_spreadsheet()
+        connection = await self.connect(spreadsheet_id, **connect)
+        await self.sync(connection["id"])
+        return spreadsheet_id, int(connection["id"])
+
+    def cell(self, spreadsheet_id: str, title: str, header: str) -> str:
+        record = next(r for r in self.records(spreadsheet_id) if r["Title"] == title)
+        return record[header]
+
+    def set_cell(self, spreadsheet_id: str, title: str, header: str, value: str) -> None:
+        worksheet = self.worksheet(spreadsheet_id)
+        rows = worksheet.get_all_values()
+        row = next(i for i, r in enumerate(rows) if r[rows[0].index("Title")] == title)
+        worksheet.update_cell(row + 1, rows[0].index(header) + 1, value)
+
+    async def by_title(self, title: str) -> dict[str, Any]:
+        return next(a for a in await self.applications() if a["title"] == title)
+
     async def add_application(self, **body: Any) -> dict[str, Any]:
         response = await self.tracker("POST", "/tracker/applications", json=body)
         assert response.status_code == 201, response.text

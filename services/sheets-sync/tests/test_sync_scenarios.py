@@ -30,3 +30,87 @@ async def test_first_sync_both_ways(harness: Harness) -> None:
     assert data["Tags"] == "python, sql"
     assert run["google_reads"] <= 3
     assert run["google_writes"] <= 2
+
+
+async def test_edits_on_each_side_flow_to_the_other(harness: Harness) -> None:
+    spreadsheet_id, connection_id = await harness.linked("Alpha", "Beta")
+    harness.set_cell(spreadsheet_id, "Alpha", "Status", "interviewing")
+    beta = await harness.by_title("Beta")
+    await harness.edit_application(beta["id"], location="Berlin")
+
+    run = (await harness.sync(connection_id))["run"]
+
+    # Beta's row gets the new location; Alpha's row its new "Updated at" from the tracker.
+    assert (run["status"], run["rows_pulled"], run["rows_pushed"]) == ("succeeded", 1, 2)
+    assert (await harness.by_title("Alpha"))["status"] == "interviewing"
+    assert harness.cell(spreadsheet_id, "Beta", "Location") == "Berlin"
+    again = (await harness.sync(connection_id))["run"]
+    assert (again["rows_pulled"], again["rows_pushed"], again["conflicts"]) == (0, 0, 0)
+
+
+async def test_same_change_on_both_sides_is_not_a_conflict(harness: Harness) -> None:
+    spreadsheet_id, connection_id = await harness.linked("Alpha")
+    harness.set_cell(spreadsheet_id, "Alpha", "Status", "offer")
+    await harness.edit_application((await harness.by_title("Alpha"))["id"], status="offer")
+
+    run = (await harness.sync(connection_id))["run"]
+
+    assert (run["conflicts"], run["rows_pulled"]) == (0, 0)
+
+
+async def test_conflicting_edits_sheet_wins_and_can_be_resolved(harness: Harness) -> None:
+    spreadsheet_id, connection_id = await harness.linked("Alpha")
+    alpha = await harness.by_title("Alpha")
+    harness.set_cell(spreadsheet_id, "Alpha", "Location", "Paris")
+    await harness.edit_application(alpha["id"], location="Lisbon")
+
+    run = (await harness.sync(connection_id))["run"]
+
+    assert run["conflicts"] == 1
+    assert (await harness.by_title("Alpha"))["location"] == "Paris"
+    assert harness.cell(spreadsheet_id, "Alpha", "Location") == "Paris"
+    conflicts = (
+        await harness.client.get(
+            f"/sheets/connections/{connection_id}/conflicts", headers=harness.headers
+        )
+    ).json()
+    assert [
+        (c["field"], c["sheet_value"], c["tracker_value"], c["resolution"]) for c in conflicts
+    ] == [("location", "Paris", "Lisbon", "sheet")]
+    response = await harness.client.post(
+        f"/sheets/connections/{connection_id}/conflicts/{conflicts[0]['id']}/resolve",
+        json={"resolution": "tracker"},
+        headers=harness.headers,
+    )
+    assert response.status_code == 200, response.text
+
+    await harness.sync(connection_id)
+
+    assert (await harness.by_title("Alpha"))["location"] == "Lisbon"
+    assert harness.cell(spreadsheet_id, "Alpha", "Location") == "Lisbon"
+
+
+async def test_manual_policy_leaves_both_sides_until_resolved(harness: Harness) -> None:
+    spreadsheet_id, connection_id = await harness.linked("Alpha", conflict_policy="manual")
+    alpha = await harness.by_title("Alpha")
+    harness.set_cell(spreadsheet_id, "Alpha", "Location", "Paris")
+    await harness.edit_application(alpha["id"], location="Lisbon")
+
+    await harness.sync(connection_id)
+    await harness.sync(connection_id)
+
+    assert (await harness.by_title("Alpha"))["location"] == "Lisbon"
+    assert harness.cell(spreadsheet_id, "Alpha", "Location") == "Paris"
+    url = f"/sheets/connections/{connection_id}/conflicts"
+    open_conflicts = (
+        await harness.client.get(url, params={"status": "open"}, headers=harness.headers)
+    ).json()
+    assert len(open_conflicts) == 1
+    await harness.client.post(
+        f"{url}/{open_conflicts[0]['id']}/resolve",
+        json={"resolution": "value", "value": "Porto"},
+        headers=harness.headers,
+    )
+    await harness.sync(connection_id)
+    assert (await harness.by_title("Alpha"))["location"] == "Porto"
+    assert harness.cell(spreadsheet_id, "Alpha", "Location") == "Porto"
