@@ -179,6 +179,7 @@ class FakeSheetsState:
         self._sheet_ids = itertools.count(1_000_000)
         self._protected_ids = itertools.count(900_000_000)
         self.revoked_key_ids: set[str] = set()
+        self.caller: str | None = None  # who sent the request being handled
 
     # -- set-up (control API) -------------------------------------------------------------
     def create_spreadsheet(
@@ -206,6 +207,7 @@ class FakeSheetsState:
             raise ApiFailure(404, "Requested entity was not found.")
         if spreadsheet.shared_with is not None and caller not in spreadsheet.shared_with:
             raise ApiFailure(403, "The caller does not have permission")
+        self.caller = caller
         return spreadsheet
 
     # -- values -------------------------------------------------------------------------
@@ -225,19 +227,13 @@ class FakeSheetsState:
         render: str = "FORMATTED_VALUE",
     ) -> dict[str, Any]:
         sheet, a1 = self._resolve(spreadsheet, text)
-        if a1.whole_sheet:
-            data_rows, data_cols = sheet.extent()
-            if data_rows == 0:
-                bounds = (0, 0, sheet.row_count, sheet.column_count)
-            else:
-                bounds = (0, 0, data_rows, data_cols)
-        else:
-            bounds = (
-                a1.start_row or 0,
-                a1.start_col or 0,
-                min(a1.end_row or sheet.row_count, sheet.row_count),
-                min(a1.end_col or sheet.column_count, sheet.column_count),
-            )
+        # A whole-sheet range answers with the grid's bounds; the values stop at the data.
+        bounds = (
+            a1.start_row or 0,
+            a1.start_col or 0,
+            min(a1.end_row or sheet.row_count, sheet.row_count),
+            min(a1.end_col or sheet.column_count, sheet.column_count),
+        )
         r0, c0, r1, c1 = bounds
         if r0 >= sheet.row_count or c0 >= sheet.column_count:
             raise ApiFailure(400, f"Range ({text}) exceeds grid limits.")
@@ -407,7 +403,9 @@ class FakeSheetsState:
         self, spreadsheet: FakeSpreadsheet, body: dict[str, Any]
     ) -> dict[str, Any]:
         props = body.get("properties", {})
-        fields = {f.strip() for f in str(body.get("fields", "")).split(",") if f.strip()}
+        fields = {
+            f.strip().replace("/", ".") for f in str(body.get("fields", "")).split(",") if f.strip()
+        }
         sheet = spreadsheet.sheet_by_id(int(props.get("sheetId", 0)))
         grid = props.get("gridProperties", {})
         if "title" in fields or "*" in fields:
@@ -497,11 +495,12 @@ class FakeSheetsState:
         protected = {k: v for k, v in protected.items() if v is not None}
         protected.setdefault("warningOnly", False)
         protected["requestingUserCanEdit"] = True
-        protected["editors"] = {}
+        protected["editors"] = {"users": [self.caller]} if self.caller else {}
         sheet = spreadsheet.sheet_by_id(int(grid.get("sheetId", 0)))
         sheet.protected_ranges.append(protected)
         reply = copy.deepcopy(protected)
         reply["range"] = _drop_default_sheet_id(reply["range"])
+        reply["editors"] = {}
         return {"addProtectedRange": {"protectedRange": reply}}
 
     def _req_delete_protected_range(
