@@ -1,0 +1,1 @@
+"""Funnel analytics over the status event log."""
