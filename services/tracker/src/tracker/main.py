@@ -1,0 +1,38 @@
+"""The tracker service: accounts, applications and everything around them."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from fastapi import APIRouter, FastAPI
+
+from jobhunt_common import TokenSigner, create_service_app
+from jobhunt_common.auth import load_private_key
+from tracker.config import Settings
+from tracker.db import MIGRATIONS_DIR
+
+
+async def _load_credentials(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    app.state.token_signer = TokenSigner(
+        load_private_key(settings.private_key_path),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )
+    app.state.password_hasher = PasswordHasher(
+        time_cost=settings.argon2_time_cost,
+        memory_cost=settings.argon2_memory_kib,
+        parallelism=settings.argon2_parallelism,
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service app (migrations are applied by ``jobhunt migrate``, not here)."""
+    routers: list[APIRouter] = []
+    return create_service_app(
+        settings or Settings(),
+        title="jobhunt tracker",
+        version="0.1.0",
+        routers=routers,
+        migrations_dir=MIGRATIONS_DIR,
+        on_startup=[_load_credentials],
+    )
