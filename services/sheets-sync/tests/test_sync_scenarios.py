@@ -114,3 +114,57 @@ async def test_manual_policy_leaves_both_sides_until_resolved(harness: Harness) 
     await harness.sync(connection_id)
     assert (await harness.by_title("Alpha"))["location"] == "Porto"
     assert harness.cell(spreadsheet_id, "Alpha", "Location") == "Porto"
+
+
+async def test_open_conflict_settles_when_both_sides_agree(harness: Harness) -> None:
+    spreadsheet_id, connection_id = await harness.linked("Alpha", conflict_policy="manual")
+    alpha = await harness.by_title("Alpha")
+    harness.set_cell(spreadsheet_id, "Alpha", "Location", "Paris")
+    await harness.edit_application(alpha["id"], location="Lisbon")
+    await harness.sync(connection_id)
+    harness.set_cell(spreadsheet_id, "Alpha", "Location", "Lisbon")
+
+    await harness.sync(connection_id)
+
+    conflicts = (
+        await harness.client.get(
+            f"/sheets/connections/{connection_id}/conflicts", headers=harness.headers
+        )
+    ).json()
+    assert [(c["status"], c["resolution"]) for c in conflicts] == [("resolved", "agreed")]
+
+
+async def test_existing_empty_worksheet_gets_header_and_rows(harness: Harness) -> None:
+    await harness.upload_key()
+    await harness.add_application(title="Alpha", company="Acme")
+    spreadsheet_id = harness.new_spreadsheet(sheet_title="Applications")
+
+    await harness.connect(spreadsheet_id)
+    connection = (await harness.client.get("/sheets/connections", headers=harness.headers)).json()[
+        0
+    ]
+    run = (await harness.sync(connection["id"]))["run"]
+
+    assert run["rows_appended"] == 1
+    assert harness.rows(spreadsheet_id)[0][:3] == ["Tracker ID", "Title", "Company"]
+    assert harness.cell(spreadsheet_id, "Alpha", "Company") == "Acme"
+
+
+async def test_users_own_header_keeps_its_columns_and_ours_are_added(harness: Harness) -> None:
+    await harness.upload_key()
+    await harness.add_application(title="Alpha", company="Acme", location="Oslo")
+    spreadsheet_id = harness.new_spreadsheet(sheet_title="Applications")
+    worksheet = harness.worksheet(spreadsheet_id)
+    worksheet.update([["Title", "Why I care", "Tracker ID"], ["Beta", "great team", ""]], "A1")
+
+    connection = await harness.connect(spreadsheet_id)
+    run = (await harness.sync(connection["id"]))["run"]
+
+    assert (run["rows_created"], run["rows_appended"]) == (1, 1)
+    header = harness.rows(spreadsheet_id)[0]
+    assert header[:3] == ["Title", "Why I care", "Tracker ID"]
+    assert {"Company", "Location", "Sync note"} <= set(header[3:])
+    beta = next(r for r in harness.records(spreadsheet_id) if r["Title"] == "Beta")
+    assert beta["Why I care"] == "great team"
+    assert beta["Tracker ID"] == str((await harness.by_title("Beta"))["id"])
+    assert harness.cell(spreadsheet_id, "Alpha", "Location") == "Oslo"

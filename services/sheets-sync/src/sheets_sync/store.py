@@ -114,6 +114,19 @@ async def save_sync_results(
                 )
             )
         }
+        still_open = {(a, c.field) for a, c in outcome.conflicts if c.winner is None}
+        for update in plan.updates:
+            if update.application_id in outcome.failed:
+                continue
+            for name in outcome.merges.get(update.application_id, update.merge).agreed:
+                key = (update.application_id, name)
+                settled = open_conflicts.get(key)
+                if settled is not None and key not in still_open:
+                    # Both sides now agree (edited to match): the conflict settled itself.
+                    settled.status, settled.resolution, settled.resolved_by = (
+                        "resolved", "agreed", "sync"
+                    )  # fmt: skip
+                    settled.resolved_at = settled.applied_at = now
         for application_id, conflict in outcome.conflicts:
             if conflict.winner is None:
                 existing = open_conflicts.get((application_id, conflict.field))
