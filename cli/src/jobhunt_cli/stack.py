@@ -64,6 +64,7 @@ def service_environment(data_dir: Path, keys: Keys) -> dict[str, str]:
 
 def migrate_service(service: Service, data_dir: Path) -> str:
     """Apply one service's migrations to its configured database; return the database URL."""
+    data_dir.mkdir(parents=True, exist_ok=True)
     settings = service.settings(data_dir=data_dir)
     url = settings.sqlalchemy_url
     upgrade(service.migrations_dir(), url)
