@@ -159,10 +159,8 @@ def create_fake_api(state: FakeState) -> FastAPI:
         body = await request.json()
         label = body.pop("status_label", None)
         if "status" in body and body["status"] != row["status"]:
-            state.events[application_id].append(
-                {"at": "now", "from_status": row["status"], "to_status": body["status"],
-                 "source": "manual", "label": label}  # fmt: skip
-            )
+            event = {"at": "now", "from_status": row["status"], "to_status": body["status"]}
+            state.events[application_id].append({**event, "source": "manual", "label": label})
         row.update(body)
         row["version"] += 1
         return JSONResponse(row, headers={"ETag": f'"{row["version"]}"'})

@@ -4,9 +4,10 @@ import json
 
 import httpx
 import pytest
-from conftest import Invoke
 from fake_api import FakeState
 from test_auth_commands import register
+
+from conftest import Invoke
 
 
 @pytest.fixture
@@ -112,7 +113,8 @@ def test_list_follows_next_cursor_and_filters(
     assert {a["status"] for a in json.loads(applied.stdout)} == {"applied"}
     assert len(json.loads(applied.stdout)) == 65
     assert {a["title"] for a in json.loads(searched.stdout)} == {
-        "job 12", *(f"job {n}" for n in range(120, 130))
+        "job 12",
+        *(f"job {n}" for n in range(120, 130)),
     }
 
 

@@ -4,8 +4,9 @@ import json
 import stat
 from pathlib import Path
 
-from conftest import Invoke, free_port
 from fake_api import FakeState
+
+from conftest import Invoke, free_port
 
 
 def register(jobhunt: Invoke, url: str, email: str = "ada@example.com") -> None:
@@ -98,9 +99,7 @@ def test_a_refused_refresh_means_log_in_again(
     assert json.loads((cli_env / "credentials.json").read_text()) == {}
 
 
-def test_logout_revokes_and_forgets(
-    jobhunt: Invoke, fake_url: str, fake_state: FakeState
-) -> None:
+def test_logout_revokes_and_forgets(jobhunt: Invoke, fake_url: str, fake_state: FakeState) -> None:
     register(jobhunt, fake_url)
 
     assert jobhunt("logout", "--url", fake_url).exit_code == 0

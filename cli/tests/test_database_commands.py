@@ -7,8 +7,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import Invoke
 
+from conftest import Invoke
 from jobhunt_cli.services import SERVICES
 
 
@@ -115,9 +115,7 @@ def test_restore_refuses_while_the_stack_runs(
     assert forced.exit_code == 0, forced.output
 
 
-def test_restore_refuses_a_damaged_backup(
-    data_dir: Path, jobhunt: Invoke, tmp_path: Path
-) -> None:
+def test_restore_refuses_a_damaged_backup(data_dir: Path, jobhunt: Invoke, tmp_path: Path) -> None:
     folder = Path(json.loads(jobhunt("backup", str(tmp_path / "b"), "--json").stdout)["path"])
     damaged = folder / f"{available()[0]}.db"
     content = bytearray(damaged.read_bytes())

@@ -4,9 +4,10 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Invoke
 from fake_api import FakeState
 from test_auth_commands import register
+
+from conftest import Invoke
 
 
 @pytest.fixture
