@@ -47,6 +47,7 @@ def interview_entry(
     location: str | None,
     description: str | None,
     changed_at: datetime,
+    meeting_url: str | None = None,
     version: int = 0,
     cancelled: bool = False,
 ) -> FeedEntry:
@@ -55,7 +56,8 @@ def interview_entry(
     summary = f"Interview ({round_label}): {what}" if round_label else f"Interview: {what}"
     minutes = duration_minutes or DEFAULT_INTERVIEW_MINUTES
     start = scheduled_at.astimezone(UTC)
-    is_link = bool(location) and str(location).startswith(("http://", "https://"))
+    if meeting_url is None and location and location.startswith(("http://", "https://")):
+        meeting_url = location
     return FeedEntry(
         uid=f"interview-{interview_id}@{UID_DOMAIN}",
         summary=summary,
@@ -64,8 +66,8 @@ def interview_entry(
         changed_at=changed_at,
         sequence=version,
         description=description,
-        location=location,
-        url=location if is_link else None,
+        location=location or meeting_url,
+        url=meeting_url,
         categories=("Interview",),
         cancelled=cancelled,
     )

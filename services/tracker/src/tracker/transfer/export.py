@@ -1,0 +1,214 @@
+"""Streamed exports: CSV in our generic layout (re-importable) and our lossless JSON.
+
+Rows are read in keyset batches on a session of their own (the request's session is
+closed before a streamed body is sent), so memory stays flat however big the account.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlalchemy import or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jobhunt_common import Database, utcnow
+from tracker.applications.models import Application, StatusEvent
+from tracker.companies.models import Company
+from tracker.transfer.json_format import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    SECTIONS,
+    Section,
+    export_event,
+    export_item,
+    to_json_value,
+)
+
+BATCH = 1000
+
+CSV_COLUMNS = (
+    "title",
+    "company",
+    "status",
+    "url",
+    "location",
+    "workplace_type",
+    "employment_type",
+    "salary_min",
+    "salary_max",
+    "salary_currency",
+    "salary_period",
+    "source",
+    "description",
+    "date_posted",
+    "applied_at",
+    "first_response_at",
+    "follow_up_at",
+    "excitement",
+    "tags",
+    "archived",
+    "match_score",
+    "created_at",
+    "status_changed_at",
+)
+
+
+def _csv_cell(name: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if name == "tags":
+        return "; ".join(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(to_json_value(value))
+
+
+def _csv_line(cells: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue()
+
+
+def _live(model: Any, owner_id: str, include_deleted: bool) -> Any:
+    """Leave out deleted applications and what hangs off them (companies always go out:
+    live applications may still point at a deleted one)."""
+    if include_deleted or model is Company:
+        return true()
+    if model is Application:
+        return Application.deleted_at.is_(None)
+    application_id = getattr(model, "application_id", None)
+    if application_id is None:
+        return true()
+    return or_(application_id.is_(None), application_id.in_(_live_application_ids(owner_id)))
+
+
+def _live_application_ids(owner_id: str) -> Any:
+    return select(Application.id).where(
+        Application.owner_id == owner_id, Application.deleted_at.is_(None)
+    )
+
+
+async def stream_csv(
+    database: Database, owner_id: str, *, include_deleted: bool = False
+) -> AsyncIterator[str]:
+    """The owner's applications as CSV, header first."""
+    yield _csv_line(list(CSV_COLUMNS))
+    last_id = 0
+    while True:
+        async with database.sessionmaker() as session:
+            rows = (
+                await session.execute(
+                    select(Application, Company.name)
+                    .outerjoin(Company, Company.id == Application.company_id)
+                    .where(
+                        Application.owner_id == owner_id,
+                        Application.id > last_id,
+                        _live(Application, owner_id, include_deleted),
+                    )
+                    .order_by(Application.id)
+                    .limit(BATCH)
+                )
+            ).all()
+        if not rows:
+            return
+        lines = []
+        for application, company in rows:
+            lines.append(
+                _csv_line(
+                    [
+                        _csv_cell(
+                            name, company if name == "company" else getattr(application, name)
+                        )
+                        for name in CSV_COLUMNS
+                    ]
+                )
+            )
+        yield "".join(lines)
+        last_id = rows[-1][0].id
+
+
+async def _section_batches(
+    session_factory: Database, owner_id: str, section: Section, include_deleted: bool
+) -> AsyncIterator[list[dict[str, Any]]]:
+    model: Any = section.model
+    last_id = 0
+    while True:
+        async with session_factory.sessionmaker() as session:
+            rows = list(
+                (
+                    await session.scalars(
+                        select(model)
+                        .where(
+                            model.owner_id == owner_id,
+                            model.id > last_id,
+                            _live(model, owner_id, include_deleted),
+                        )
+                        .order_by(model.id)
+                        .limit(BATCH)
+                    )
+                ).all()
+            )
+            if not rows:
+                return
+            items = [export_item(section, row) for row in rows]
+            await _attach(session, section, items, owner_id, include_deleted)
+        yield items
+        last_id = rows[-1].id
+
+
+async def _attach(
+    session: AsyncSession,
+    section: Section,
+    items: list[dict[str, Any]],
+    owner_id: str,
+    include_deleted: bool,
+) -> None:
+    """Status events into applications; link id lists into contacts and interviews."""
+    ids = [item["id"] for item in items]
+    if section.name == "applications":
+        events: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for event in await session.scalars(
+            select(StatusEvent)
+            .where(StatusEvent.application_id.in_(ids))
+            .order_by(StatusEvent.application_id, StatusEvent.at, StatusEvent.id)
+        ):
+            events[event.application_id].append(export_event(event))
+        for item in items:
+            item["status_events"] = events.get(item["id"], [])
+    for link in section.links:
+        own = link.table.c[link.own_column]
+        other = link.table.c[link.other_column]
+        query = select(own, other).where(own.in_(ids)).order_by(own, other)
+        if link.other_section == "applications" and not include_deleted:
+            query = query.where(other.in_(_live_application_ids(owner_id)))
+        linked: dict[int, list[int]] = defaultdict(list)
+        for own_id, other_id in await session.execute(query):
+            linked[own_id].append(other_id)
+        for item in items:
+            item[link.key] = linked.get(item["id"], [])
+
+
+async def stream_json(
+    database: Database, owner_id: str, *, include_deleted: bool = False
+) -> AsyncIterator[str]:
+    """The owner's whole tracker in our format, one section after another."""
+    header = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "exported_at": utcnow().isoformat(),
+    }
+    yield json.dumps(header)[:-1]
+    for section in SECTIONS:
+        yield f', "{section.name}": ['
+        first = True
+        async for items in _section_batches(database, owner_id, section, include_deleted):
+            chunk = ", ".join(json.dumps(item, ensure_ascii=False) for item in items)
+            yield chunk if first else ", " + chunk
+            first = False
+        yield "]"
+    yield "}\n"
