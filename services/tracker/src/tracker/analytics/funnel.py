@@ -24,6 +24,7 @@ PIPELINE = ("saved", "applied", "screening", "interviewing", "offer", "accepted"
 RANK = {status: rank for rank, status in enumerate(PIPELINE)}
 CLOSED = ("rejected", "withdrawn", "ghosted")
 STATUSES = PIPELINE + CLOSED
+SENT = frozenset(PIPELINE[1:])
 ACTIVE_FOR_GHOSTING = frozenset({"applied", "screening", "interviewing"})
 RESPONSES = frozenset({"screening", "interviewing", "offer", "accepted", "rejected"})
 SECONDS_PER_DAY = 86_400
@@ -48,9 +49,9 @@ class ApplicationHistory:
         return sorted(self.events, key=lambda change: change.at)
 
     def applied_moment(self) -> datetime | None:
-        """The first move into applied, else the stored applied_at."""
+        """The first move into applied or a later pipeline stage, else the stored applied_at."""
         for change in self.ordered():
-            if change.to_status == "applied":
+            if change.to_status in SENT:
                 return change.at
         return self.applied_at
 

@@ -49,9 +49,10 @@ class FunnelStats(BaseModel):
     stages: StageCounts
     rates: FunnelRates
     median_days_to_first_response: float | None = Field(
-        description="Median over applications with both moments of the days from the first "
-        "move into applied to the first later move into screening, interviewing, offer, "
-        "accepted or rejected (any reply from the employer); null when none has both."
+        description="Median over applications with both moments of the days from the applied "
+        "moment (the first move into applied or a later pipeline stage, else applied_at) to "
+        "the first later move into screening, interviewing, offer, accepted or rejected (any "
+        "reply from the employer); null when none has both."
     )
     median_days_in_stage: dict[str, float | None] = Field(
         description="Per status, the median length in days of completed stays (a status "
@@ -62,7 +63,7 @@ class FunnelStats(BaseModel):
 
 class FunnelGroup(FunnelStats):
     key: str | None = Field(
-        description="The source, or the month of applied_at as YYYY-MM (UTC); null for "
+        description="The source, or the month of the applied moment as YYYY-MM (UTC); null for "
         "applications with no source / never applied."
     )
 

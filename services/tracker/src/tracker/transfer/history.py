@@ -13,9 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from tracker.applications.models import RESPONSE_STATUSES, SENT_STATUSES
 from tracker.transfer.csv_import import ApplicationDraft
-
-RESPONSE_STATUSES = frozenset({"screening", "interviewing", "offer", "accepted", "rejected"})
 
 
 @dataclass(frozen=True)
@@ -47,12 +46,8 @@ def plan_events(draft: ApplicationDraft, now: datetime) -> list[PlannedEvent]:
 
 
 def derived_moments(events: list[PlannedEvent]) -> tuple[datetime | None, datetime | None]:
-    """applied_at and first_response_at as the events imply them."""
-    applied_at = next((e.at for e in events if e.to_status == "applied"), None)
-    first_response_at = None
-    if applied_at is not None:
-        first_response_at = next(
-            (e.at for e in events if e.at >= applied_at and e.to_status in RESPONSE_STATUSES),
-            None,
-        )
+    """applied_at and first_response_at as the events imply them (as the API derives them:
+    the first move into a sent stage, the first move into a stage that means a reply)."""
+    applied_at = next((e.at for e in events if e.to_status in SENT_STATUSES), None)
+    first_response_at = next((e.at for e in events if e.to_status in RESPONSE_STATUSES), None)
     return applied_at, first_response_at
