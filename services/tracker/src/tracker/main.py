@@ -7,8 +7,18 @@ from fastapi import APIRouter, FastAPI
 
 from jobhunt_common import TokenSigner, create_service_app
 from jobhunt_common.auth import load_private_key
+from tracker.accounts.router import router as accounts_router
+from tracker.analytics.router import router as analytics_router
+from tracker.applications.router import router as applications_router
+from tracker.calendar.router import router as calendar_router
+from tracker.companies.router import router as companies_router
 from tracker.config import Settings
+from tracker.contacts.router import router as contacts_router
 from tracker.db import MIGRATIONS_DIR
+from tracker.interviews.router import router as interviews_router
+from tracker.notes.router import router as notes_router
+from tracker.tasks.router import router as tasks_router
+from tracker.transfer.router import router as transfer_router
 
 
 async def _load_credentials(app: FastAPI) -> None:
@@ -27,7 +37,18 @@ async def _load_credentials(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service app (migrations are applied by ``jobhunt migrate``, not here)."""
-    routers: list[APIRouter] = []
+    routers: list[APIRouter] = [
+        accounts_router,
+        applications_router,
+        companies_router,
+        contacts_router,
+        interviews_router,
+        tasks_router,
+        notes_router,
+    ]
+    routers.append(transfer_router)
+    routers.append(calendar_router)
+    routers.append(analytics_router)
     return create_service_app(
         settings or Settings(),
         title="jobhunt tracker",
