@@ -168,7 +168,9 @@ def create_fake_api(state: FakeState) -> FastAPI:
     @app.get("/api/tracker/applications/{application_id}/events", response_model=None)
     async def events(request: Request, application_id: int) -> Any:
         row = find(request, application_id)
-        return row if isinstance(row, JSONResponse) else state.events[application_id]
+        if isinstance(row, JSONResponse):
+            return row
+        return {"items": state.events[application_id], "next_cursor": None}
 
     @app.post("/api/tracker/import", response_model=None)
     async def import_(request: Request) -> Any:
@@ -178,7 +180,7 @@ def create_fake_api(state: FakeState) -> FastAPI:
         upload: Any = form["file"]
         content = (await upload.read()).decode()
         rows = [line for line in content.splitlines()[1:] if line.strip()]
-        dry_run = form.get("dry_run") == "true"
+        dry_run = request.query_params.get("dry_run") == "true"
         state.last_request = {"filename": upload.filename, "bytes": len(content)}
         return {"dry_run": dry_run, "created": len(rows), "errors": []}
 

@@ -76,10 +76,17 @@ def import_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check and report without saving anything.")
     ] = False,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Import the valid rows, skip the bad ones.")
+    ] = False,
+    import_format: Annotated[
+        str,
+        typer.Option("--format", "-f", help="auto, huntr, jobsync, teal, generic or json."),
+    ] = "auto",
     url: UrlOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Import applications from a file."""
+    """Import applications from a CSV (Huntr, JobSync, Teal, ours) or our JSON export."""
     if not file.is_file():
         raise CliError(f"{file} is not a readable file", ExitCode.USAGE)
     content_type = "application/json" if file.suffix.lower() == ".json" else "text/csv"
@@ -91,7 +98,11 @@ def import_command(
             "POST",
             IMPORT_PATH,
             files={"file": (file.name, reader, content_type)},
-            data={"dry_run": "true" if dry_run else "false"},
+            params={
+                "format": import_format,
+                "dry_run": _flag(dry_run),
+                "skip_invalid": _flag(skip_invalid),
+            },
             timeout=300.0,
         )
     if as_json:
@@ -100,17 +111,23 @@ def import_command(
     _print_import_report(report, dry_run)
 
 
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
 def _print_import_report(report: Any, dry_run: bool) -> None:
     if not isinstance(report, dict):
         print_json(report)
         return
-    summary = {k: v for k, v in report.items() if not isinstance(v, list | dict)}
+    summary = {k: v for k, v in report.items() if k not in {"errors", "preview", "mapping"}}
     title = "import (dry run: nothing saved)" if dry_run else "import"
     print_fields(summary, title=title)
-    for key, value in report.items():
-        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            columns = list(dict.fromkeys(k for row in value[:50] for k in row))
-            print_table(value[:50], columns, title=f"{key} ({len(value)})")
+    if report.get("mapping"):
+        print_fields(report["mapping"], title="columns used")
+    errors = report.get("errors") or []
+    if errors and all(isinstance(e, dict) for e in errors):
+        columns = list(dict.fromkeys(k for row in errors[:50] for k in row))
+        print_table(errors[:50], columns, title=f"errors ({len(errors)})")
 
 
 def export_command(

@@ -1,0 +1,242 @@
+"""The real stack through ``jobhunt up``, as a subprocess on free ports in a temp data dir."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from conftest import Invoke, free_port
+
+from jobhunt_cli.credentials import CredentialStore
+from jobhunt_cli.services import gateway_unavailable_reason
+
+pytestmark = pytest.mark.e2e
+
+START_TIMEOUT = 150.0
+
+
+def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
+    """Poll ``condition`` until it returns something truthy; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    found: set[int] = set()
+    pending = [pid]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            if child not in found:
+                found.add(child)
+                pending.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@dataclass
+class Stack:
+    process: subprocess.Popen[bytes]
+    data_dir: Path
+    port: int
+    output: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def state(self) -> dict[str, Any] | None:
+        try:
+            state: dict[str, Any] = json.loads((self.data_dir / "run" / "stack.json").read_text())
+        except (OSError, ValueError):
+            return None
+        return state
+
+    def check_running(self) -> None:
+        if self.process.poll() is not None:
+            raise AssertionError(
+                f"jobhunt up exited with {self.process.returncode}:\n{self.output.read_text()}"
+            )
+
+    def ready_state(self) -> dict[str, Any] | None:
+        self.check_running()
+        state = self.state()
+        # Every child is listed from the start (waiting ones too), so "all ready" is the stack.
+        if state is None or not state["children"]:
+            return None
+        ready = all(child["state"] == "ready" for child in state["children"].values())
+        return state if ready else None
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise
+
+
+def start_stack(tmp_path: Path) -> Stack:
+    port = free_port()
+    data_dir = tmp_path / "data"
+    output = tmp_path / "up.log"
+    env = {
+        **os.environ,
+        "JOBHUNT_PORT": str(port),
+        "JOBHUNT_DATA_DIR": str(data_dir),
+        "JOBHUNT_RESTART_BACKOFF_SECONDS": "0.2",
+    }
+    with output.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jobhunt_cli", "up"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    return Stack(process, data_dir, port, output)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = start_stack(tmp_path_factory.mktemp("stack"))
+    try:
+        wait_for(running.ready_state, START_TIMEOUT, "every child to be ready")
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def gateway_url(stack: Stack) -> str:
+    reason = gateway_unavailable_reason()
+    if reason is not None:
+        pytest.skip(f"the gateway cannot run yet: {reason}")
+    return stack.url
+
+
+def test_register_login_create_move_list_through_the_gateway(
+    gateway_url: str, jobhunt: Invoke, cli_env: Path
+) -> None:
+    url = gateway_url
+    email, password = "e2e@example.com", "a long enough password"
+    registered = jobhunt(
+        "register", "-e", email, "--password-stdin", "--no-login", "--url", url,
+        input=password + "\n",
+    )  # fmt: skip
+    assert registered.exit_code == 0, registered.output
+    login = jobhunt("login", "-e", email, "--password-stdin", "--url", url, input=password + "\n")
+    assert login.exit_code == 0, login.output
+
+    added = jobhunt("apps", "add", "Staff engineer", "-c", "Acme", "--json", "--url", url)
+    assert added.exit_code == 0, added.output
+    application_id = json.loads(added.stdout)["id"]
+    moved = jobhunt(
+        "apps", "move", str(application_id), "interviewing", "--label", "onsite", "--url", url
+    )
+    assert moved.exit_code == 0, moved.output
+    listed = jobhunt("apps", "list", "--status", "interviewing", "--json", "--url", url)
+    assert listed.exit_code == 0, listed.output
+
+    assert [(a["id"], a["status"]) for a in json.loads(listed.stdout)] == [
+        (application_id, "interviewing")
+    ]
+    credentials = CredentialStore(cli_env / "credentials.json").load(url)
+    assert credentials is not None
+    events = httpx.get(
+        f"{url}/api/tracker/applications/{application_id}/events",
+        headers={"Authorization": f"Bearer {credentials.access_token}"},
+    )
+    assert events.status_code == 200
+    assert events.json()["items"][-1]["to_status"] == "interviewing"
+    status = jobhunt("status", "--json", "--url", url)
+    assert status.exit_code == 0, status.output
+    assert json.loads(status.stdout)["services"]["tracker"]["status"] == "ready"
+
+
+def test_a_crashed_service_is_restarted(stack: Stack) -> None:
+    before = wait_for(stack.ready_state, START_TIMEOUT, "every child to be ready")
+    name = next(iter(before["children"]))
+    old_pid = before["children"][name]["pid"]
+
+    os.kill(old_pid, signal.SIGKILL)
+
+    def restarted() -> dict[str, Any] | None:
+        state = stack.ready_state()
+        child = state["children"][name] if state else None
+        return child if child and child["pid"] != old_pid else None
+
+    child = wait_for(restarted, START_TIMEOUT, f"{name} to come back")
+    assert child["restarts"] == before["children"][name]["restarts"] + 1
+    assert f"{name} exited with code -9; restarting" in stack.output.read_text()
+    assert httpx.get(child["url"] + "/readyz").status_code == 200
+
+
+def test_sigterm_stops_every_child(tmp_path: Path) -> None:
+    running = start_stack(tmp_path)
+    try:
+        state = wait_for(running.ready_state, START_TIMEOUT, "every child to be ready")
+        children = {child["pid"] for child in state["children"].values()}
+        everyone = descendants(running.process.pid)
+        assert children <= everyone
+    finally:
+        returncode = running.stop()
+
+    assert returncode == 0, running.output.read_text()
+    wait_for(lambda: not any(alive(pid) for pid in everyone), 10, "every child to be gone")
+    assert not (running.data_dir / "run" / "stack.json").exists()
+    assert "jobhunt stopped" in running.output.read_text()
+
+
+def test_a_busy_gateway_port_is_a_clear_error(tmp_path: Path) -> None:
+    if gateway_unavailable_reason() is not None:
+        pytest.skip("the gateway package cannot run yet, so its port is not checked")
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "jobhunt_cli", "up"],
+            env={**os.environ, "JOBHUNT_PORT": str(port), "JOBHUNT_DATA_DIR": str(tmp_path)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert result.returncode == 2
+    assert f"jobhunt: port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert "Traceback" not in result.stderr
