@@ -56,14 +56,22 @@ def service_account_key(
     }
 
 
-@pytest.fixture
-def fake_google() -> Iterator[tuple[FakeGoogle, str]]:
+@pytest.fixture(scope="session")
+def google_server() -> Iterator[tuple[FakeGoogle, str]]:
     fake = FakeGoogle(seed=7)
     with BackgroundServer(fake.app) as server:
         yield fake, server.url
 
 
 @pytest.fixture
+def fake_google(google_server: tuple[FakeGoogle, str]) -> tuple[FakeGoogle, str]:
+    """The session's fake Google, emptied: no spreadsheets, no faults, counters at zero."""
+    fake, url = google_server
+    fake.reset()
+    return fake, url
+
+
+@pytest.fixture(scope="session")
 def tracker_url(jwt_keys: tuple[Path, Path], token_signer: TokenSigner) -> Iterator[str]:
     app = create_contract_tracker(TokenVerifier(jwt_keys[1]), token_signer)
     with BackgroundServer(app) as server:
@@ -89,6 +97,7 @@ class Harness:
         self.token = token
         self.settings = settings
         self.headers = {"Authorization": f"Bearer {token}"}
+        self.tracker_client = httpx.AsyncClient(base_url=tracker_url, headers=self.headers)
         self.key = service_account_key()
         counter = RequestCounter()
         fake_url_ = fake_url
@@ -146,8 +155,7 @@ class Harness:
         return [dict(zip(header, row, strict=False)) for row in rows[1:] if any(row)]
 
     async def tracker(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        async with httpx.AsyncClient(base_url=self.tracker_url, headers=self.headers) as client:
-            return await client.request(method, path, **kwargs)
+        return await self.tracker_client.request(method, path, **kwargs)
 
     async def applications(self, include_deleted: bool = False) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
@@ -237,4 +245,8 @@ async def harness(
     settings = make_settings(tmp_path, database_url, jwt_keys[1], tracker_url, fake_url)
     token = token_signer.sign(uuid.uuid4().hex)
     async with app_client(create_app(settings)) as client:
-        yield Harness(client, fake, fake_url, tracker_url, token, settings)
+        harness = Harness(client, fake, fake_url, tracker_url, token, settings)
+        try:
+            yield harness
+        finally:
+            await harness.tracker_client.aclose()

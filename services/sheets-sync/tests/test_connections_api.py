@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from conftest import Harness, service_account_key
@@ -37,29 +36,27 @@ async def test_key_is_stored_encrypted_and_never_returned(harness: Harness) -> N
     assert response.json()["client_email"] == replacement["client_email"]
 
 
-@pytest.mark.parametrize(
-    ("change", "field"),
-    [
-        ({"type": "authorized_user"}, "service_account_key.type"),
-        ({"client_email": "not-an-email"}, "service_account_key.client_email"),
-        ({"private_key": "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"},
-         "service_account_key.private_key"),
-        ({"private_key_id": None}, "service_account_key.private_key_id"),
-    ],
-)  # fmt: skip
-async def test_malformed_key_is_rejected_with_what_is_wrong(
-    harness: Harness, change: dict[str, Any], field: str
-) -> None:
-    key = {**harness.key, **change}
+MALFORMED_KEYS = [
+    ({"type": "authorized_user"}, "service_account_key.type"),
+    ({"client_email": "not-an-email"}, "service_account_key.client_email"),
+    ({"private_key": "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"},
+     "service_account_key.private_key"),
+    ({"private_key_id": None}, "service_account_key.private_key_id"),
+]  # fmt: skip
 
-    response = await harness.client.put(
-        "/sheets/credentials", json={"service_account_key": key}, headers=harness.headers
-    )
 
-    assert response.status_code == 422
-    problem = response.json()
-    assert problem["type"].endswith("bad-service-account-key")
-    assert field in [e["field"] for e in problem["errors"]]
+async def test_malformed_keys_are_rejected_with_what_is_wrong(harness: Harness) -> None:
+    for change, field in MALFORMED_KEYS:
+        key = {**harness.key, **change}
+
+        response = await harness.client.put(
+            "/sheets/credentials", json={"service_account_key": key}, headers=harness.headers
+        )
+
+        assert response.status_code == 422, change
+        problem = response.json()
+        assert problem["type"].endswith("bad-service-account-key")
+        assert field in [e["field"] for e in problem["errors"]]
 
 
 async def test_key_that_is_not_json_object_is_422(harness: Harness) -> None:
@@ -129,22 +126,24 @@ async def test_sheet_with_20000_columns_is_refused(harness: Harness) -> None:
     assert "20000 columns" in response.json()["detail"]
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        {"spreadsheet": "not a url"},
-        {"spreadsheet": "x" * 30, "columns": {"title": "Title"}},
-        {"spreadsheet": "x" * 30, "columns": {"id": "A", "title": "A"}},
-        {"spreadsheet": "x" * 30, "columns": {"id": "A", "title": "B", "salary": "C"}},
-        {"spreadsheet": "x" * 30, "direction": "sideways"},
-        {"spreadsheet": "x" * 30, "schedule_minutes": 1},
-        {"spreadsheet": "x" * 30, "surprise": True},
-    ],
-)
-async def test_bad_connection_bodies_are_422(harness: Harness, body: dict[str, Any]) -> None:
+BAD_BODIES: list[dict[str, Any]] = [
+    {"spreadsheet": "not a url"},
+    {"spreadsheet": "x" * 30, "columns": {"title": "Title"}},
+    {"spreadsheet": "x" * 30, "columns": {"id": "A", "title": "A"}},
+    {"spreadsheet": "x" * 30, "columns": {"id": "A", "title": "B", "salary": "C"}},
+    {"spreadsheet": "x" * 30, "direction": "sideways"},
+    {"spreadsheet": "x" * 30, "schedule_minutes": 1},
+    {"spreadsheet": "x" * 30, "surprise": True},
+]
+
+
+async def test_bad_connection_bodies_are_422(harness: Harness) -> None:
     await harness.upload_key()
-    response = await harness.client.post("/sheets/connections", json=body, headers=harness.headers)
-    assert response.status_code == 422, response.text
+    for body in BAD_BODIES:
+        response = await harness.client.post(
+            "/sheets/connections", json=body, headers=harness.headers
+        )
+        assert response.status_code == 422, (body, response.text)
 
 
 async def test_new_worksheet_gets_header_and_protected_id_column(harness: Harness) -> None:

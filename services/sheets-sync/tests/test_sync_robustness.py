@@ -173,3 +173,27 @@ async def test_scheduled_sync_uses_the_delegation_and_stops_when_revoked(harness
     )
     assert response.status_code == 200
     assert response.json()["status"] == "active"
+
+
+async def test_google_refusals_give_a_clear_status(harness: Harness) -> None:
+    spreadsheet_id, connection_id = await harness.linked("Alpha")
+    url = f"/sheets/connections/{connection_id}/sync"
+    harness.fake.faults = FaultPlan(failure_rate=1.0, statuses=[429])
+    quota = await harness.client.post(url, json={}, headers=harness.headers)
+    harness.fake.faults = FaultPlan()
+    harness.fake.state.spreadsheets[spreadsheet_id].shared_with = {"someone@example.com"}
+    denied = await harness.client.post(url, json={}, headers=harness.headers)
+    del harness.fake.state.spreadsheets[spreadsheet_id]
+    missing = await harness.client.post(url, json={}, headers=harness.headers)
+
+    assert (quota.status_code, quota.json()["kind"]) == (429, "quota")
+    assert (denied.status_code, denied.json()["kind"]) == (422, "permission_denied")
+    assert harness.key["client_email"] in denied.json()["detail"]
+    assert (missing.status_code, missing.json()["kind"]) == (422, "not_found")
+    runs = (
+        await harness.client.get(
+            f"/sheets/connections/{connection_id}/runs", headers=harness.headers
+        )
+    ).json()
+    assert [r["status"] for r in runs[:3]] == ["failed", "failed", "failed"]
+    assert runs[2]["google_retries"] > 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import httpx
@@ -35,6 +37,12 @@ class TrackerWrite:
         return int(self.application["version"])
 
 
+@cache
+def _ssl_context() -> ssl.SSLContext:
+    # Loading the CA bundle costs tens of milliseconds: do it once, not per client.
+    return ssl.create_default_context()
+
+
 def _detail(response: httpx.Response) -> str:
     try:
         body = response.json()
@@ -58,7 +66,11 @@ class TrackerClient:
     ) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._client = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"), headers=headers, timeout=timeout, transport=transport
+            base_url=base_url.rstrip("/"),
+            headers=headers,
+            timeout=timeout,
+            transport=transport,
+            verify=_ssl_context(),
         )
         self.requests = 0
 

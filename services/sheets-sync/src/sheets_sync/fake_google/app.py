@@ -57,6 +57,7 @@ class FakeGoogle:
     """Holds the state, the fault plan and the counters; ``app`` serves them."""
 
     def __init__(self, *, seed: int | None = None, faults: FaultPlan | None = None) -> None:
+        self.seed = seed
         self.state = FakeSheetsState(seed)
         self.faults = faults or FaultPlan()
         self.stats = RequestStats()
@@ -67,6 +68,12 @@ class FakeGoogle:
                 Route("/{path:path}", self.api, methods=["GET", "POST", "PUT", "DELETE"]),
             ]
         )
+
+    def reset(self) -> None:
+        """Forget every spreadsheet, fault and count (tests share one server)."""
+        self.state = FakeSheetsState(self.seed)
+        self.faults = FaultPlan()
+        self.stats = RequestStats()
 
     # -- faults and identity --------------------------------------------------------------
     def _pick_fault(self, path: str) -> int | None:
@@ -302,6 +309,9 @@ class FakeGoogle:
             return Response(status_code=204)
         if path == "stats" and method == "GET":
             return JSONResponse(self.stats.as_dict())
+        if path == "reset" and method == "POST":
+            self.reset()
+            return Response(status_code=204)
         if path == "stats" and method == "DELETE":
             self.stats = RequestStats()
             return Response(status_code=204)
