@@ -63,7 +63,8 @@ async def apply_fields(session: AsyncSession, contact: Contact, fields: dict[str
     await _set_company(session, contact, fields)
     for field, value in fields.items():
         setattr(contact, field, value)
-    if contact.id is None:
+    is_new = contact.id is None
+    if is_new:
         session.add(contact)
     await session.flush()
     if application_ids is not None:
@@ -78,8 +79,9 @@ async def apply_fields(session: AsyncSession, contact: Contact, fields: dict[str
                 insert(application_contacts),
                 [{"application_id": a, "contact_id": contact.id} for a in wanted],
             )
-        contact.updated_at = utcnow()  # links are part of the contact: bump its version
-        await session.flush()
+        if not is_new:
+            contact.updated_at = utcnow()  # links are part of the contact: bump its version
+            await session.flush()
 
 
 async def application_ids_of(session: AsyncSession, contact_ids: list[int]) -> dict[int, list[int]]:

@@ -37,7 +37,8 @@ async def apply_fields(session: AsyncSession, interview: Interview, fields: dict
         )
     for field, value in fields.items():
         setattr(interview, field, value)
-    if interview.id is None:
+    is_new = interview.id is None
+    if is_new:
         session.add(interview)
     await session.flush()
     if contact_ids is not None:
@@ -50,8 +51,9 @@ async def apply_fields(session: AsyncSession, interview: Interview, fields: dict
                 insert(interview_contacts),
                 [{"interview_id": interview.id, "contact_id": c} for c in wanted],
             )
-        interview.updated_at = utcnow()  # links are part of the interview: bump its version
-        await session.flush()
+        if not is_new:
+            interview.updated_at = utcnow()  # links are part of the interview: bump its version
+            await session.flush()
 
 
 async def to_reads(session: AsyncSession, interviews: list[Interview]) -> list[InterviewRead]:
