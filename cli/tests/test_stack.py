@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Invoke, free_port
 
+from conftest import Invoke, free_port
 from jobhunt_cli.credentials import CredentialStore
 from jobhunt_cli.services import gateway_unavailable_reason
 
