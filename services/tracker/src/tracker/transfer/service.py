@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobhunt_common import utcnow
@@ -20,6 +20,7 @@ from jobhunt_common.errors import Unprocessable
 from tracker.applications.models import Application, StatusEvent
 from tracker.companies.models import Company, company_name_key
 from tracker.notes.models import Note
+from tracker.transfer.bulk import insert_plain, insert_returning_ids, table_of
 from tracker.transfer.csv_import import ApplicationDraft, CsvPlan, RowError
 from tracker.transfer.history import derived_moments, plan_events
 from tracker.transfer.json_format import (
@@ -98,8 +99,9 @@ async def _company_ids(
     now = utcnow()
     for start in range(0, len(missing), BATCH):
         chunk = missing[start : start + BATCH]
-        rows = await session.execute(
-            insert(Company).returning(Company.id, sort_by_parameter_order=True),
+        new_ids = await insert_returning_ids(
+            session,
+            table_of(Company),
             [
                 {
                     "owner_id": owner_id,
@@ -112,7 +114,7 @@ async def _company_ids(
                 for key in chunk
             ],
         )
-        found.update(zip(chunk, (int(i) for i in rows.scalars()), strict=True))
+        found.update(zip(chunk, new_ids, strict=True))
     return found, len(missing)
 
 
@@ -195,10 +197,11 @@ async def import_csv(
         return outcome
     for start in range(0, len(application_rows), BATCH):
         chunk = application_rows[start : start + BATCH]
-        ids = await insert_rows(session, Application, chunk)
+        ids = await insert_returning_ids(session, table_of(Application), chunk)
         chunk_drafts = drafts[start : start + BATCH]
-        await session.execute(
-            insert(StatusEvent),
+        await insert_plain(
+            session,
+            table_of(StatusEvent),
             [
                 {
                     "application_id": application_id,
@@ -228,7 +231,7 @@ async def import_csv(
             if draft.note
         ]
         if note_rows:
-            await session.execute(insert(Note), note_rows)
+            await insert_plain(session, table_of(Note), note_rows)
     return outcome
 
 
@@ -398,8 +401,7 @@ async def _write_section(
             for c in checked
             for event in c.events
         ]
-        for start in range(0, len(events), BATCH):
-            await session.execute(insert(StatusEvent), events[start : start + BATCH])
+        await insert_plain(session, table_of(StatusEvent), events)
     for link in section.links:
         pairs = [
             {
@@ -409,8 +411,7 @@ async def _write_section(
             for c in checked
             for i in c.links[link.key]
         ]
-        for start in range(0, len(pairs), BATCH):
-            await session.execute(insert(link.table), pairs[start : start + BATCH])
+        await insert_plain(session, link.table, pairs)
     return mapping
 
 
@@ -433,22 +434,4 @@ async def _insert(
         if name_keys is not None:
             row["name_key"] = name_keys[item.reference]
         rows.append(row)
-    return await insert_rows(session, model, rows)
-
-
-async def insert_rows(session: AsyncSession, model: Any, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert rows in batches of like-keyed rows; the new ids in the order of ``rows``."""
-    ids: list[int] = [0] * len(rows)
-    groups: dict[frozenset[str], list[int]] = {}
-    for position, row in enumerate(rows):
-        groups.setdefault(frozenset(row), []).append(position)
-    for positions in groups.values():
-        for start in range(0, len(positions), BATCH):
-            chunk = positions[start : start + BATCH]
-            result = await session.execute(
-                insert(model).returning(model.id, sort_by_parameter_order=True),
-                [rows[p] for p in chunk],
-            )
-            for position, new_id in zip(chunk, result.scalars(), strict=True):
-                ids[position] = new_id
-    return ids
+    return await insert_returning_ids(session, table_of(model), rows)
