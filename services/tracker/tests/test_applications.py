@@ -285,6 +285,10 @@ async def test_filters(api: httpx.AsyncClient, auth: Auth, alice: str) -> None:
     assert await titles(api, headers, applied_from=b["applied_at"]) == ["B"]
     bad = await api.get(APPS, params={"created_from": "yesterday"}, headers=headers)
     assert bad.status_code == 422
+    # An unencoded "+" (curl users) arrives as a space and is still read as the offset.
+    raw = await api.get(f"{APPS}?created_from=2020-01-01T00:00:00+00:00", headers=headers)
+    assert raw.status_code == 200, raw.text
+    assert len(raw.json()["items"]) == 3
 
 
 async def test_ghosted_is_computed_for_silent_applications(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, TypeVar
 
 from argon2 import PasswordHasher
 from fastapi import Depends, Header, Request, Response
+from pydantic import AwareDatetime, BeforeValidator
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +21,15 @@ WRITE_APPLICATIONS = "applications:write"
 DELEGABLE_SCOPES = (READ_APPLICATIONS, WRITE_APPLICATIONS)
 
 RowT = TypeVar("RowT")
+_SPACE_OFFSET = re.compile(r" (\d{2}:?\d{2})$")
+
+
+def _restore_plus(value: Any) -> Any:
+    # An unencoded "+00:00" in a query string arrives as " 00:00" (curl users meet this).
+    return _SPACE_OFFSET.sub(r"+\1", value) if isinstance(value, str) else value
+
+
+QueryDateTime = Annotated[AwareDatetime, BeforeValidator(_restore_plus)]
 
 
 def get_settings(request: Request) -> Settings:

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime
 
 from jobhunt_common import Page, PageParamsDep, SessionDep, check_if_match
 from tracker.applications import service
@@ -26,6 +25,7 @@ from tracker.deps import (
     ApplicationsWriter,
     IdempotencyKeyHeader,
     IfMatch,
+    QueryDateTime,
     SettingsDep,
     get_owned,
     set_etag,
@@ -44,11 +44,11 @@ def application_filters(
     archived: bool | None = None,
     ghosted: bool | None = None,
     q: Annotated[str | None, Query(max_length=500)] = None,
-    created_from: AwareDatetime | None = None,
-    created_to: AwareDatetime | None = None,
-    applied_from: AwareDatetime | None = None,
-    applied_to: AwareDatetime | None = None,
-    updated_since: AwareDatetime | None = None,
+    created_from: QueryDateTime | None = None,
+    created_to: QueryDateTime | None = None,
+    applied_from: QueryDateTime | None = None,
+    applied_to: QueryDateTime | None = None,
+    updated_since: QueryDateTime | None = None,
     include_deleted: bool = False,
 ) -> ApplicationFilters:
     return ApplicationFilters(

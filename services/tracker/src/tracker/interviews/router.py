@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime
 
 from jobhunt_common import Page, PageParamsDep, SessionDep, check_if_match
-from tracker.deps import FullUser, IdempotencyKeyHeader, IfMatch, get_owned, set_etag
+from tracker.deps import FullUser, IdempotencyKeyHeader, IfMatch, QueryDateTime, get_owned, set_etag
 from tracker.idempotency import idempotent_create
 from tracker.interviews import service
 from tracker.interviews.models import Interview
@@ -28,8 +27,8 @@ def interview_filters(
     application_id: int | None = None,
     upcoming: bool | None = None,
     outcome: InterviewOutcome | None = None,
-    scheduled_from: AwareDatetime | None = None,
-    scheduled_to: AwareDatetime | None = None,
+    scheduled_from: QueryDateTime | None = None,
+    scheduled_to: QueryDateTime | None = None,
 ) -> InterviewFilters:
     return InterviewFilters(application_id, upcoming, outcome, scheduled_from, scheduled_to)
 

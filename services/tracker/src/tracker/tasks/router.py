@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime
 
 from jobhunt_common import Page, PageParamsDep, SessionDep, check_if_match
-from tracker.deps import FullUser, IdempotencyKeyHeader, IfMatch, get_owned, set_etag
+from tracker.deps import FullUser, IdempotencyKeyHeader, IfMatch, QueryDateTime, get_owned, set_etag
 from tracker.idempotency import idempotent_create
 from tracker.tasks import service
 from tracker.tasks.models import Task
@@ -23,8 +22,8 @@ def task_filters(
     application_id: int | None = None,
     done: bool | None = None,
     kind: TaskKind | None = None,
-    due_before: AwareDatetime | None = None,
-    due_after: AwareDatetime | None = None,
+    due_before: QueryDateTime | None = None,
+    due_after: QueryDateTime | None = None,
 ) -> TaskFilters:
     return TaskFilters(application_id, done, kind, due_before, due_after)
 
