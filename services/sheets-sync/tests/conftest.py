@@ -14,17 +14,20 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from google.oauth2.credentials import Credentials
 
-from jobhunt_common.auth import TokenSigner, TokenVerifier
+from jobhunt_common.auth import TokenSigner
+from jobhunt_common.migrations import upgrade
 from jobhunt_common.testing import app_client
 from sheets_sync.config import Settings
 from sheets_sync.db import MIGRATIONS_DIR
 from sheets_sync.fake_google import BackgroundServer, FakeGoogle
 from sheets_sync.google_client import RequestCounter, RetryingHTTPClient
 from sheets_sync.main import create_app
+from tracker.config import Settings as TrackerSettings
+from tracker.db import MIGRATIONS_DIR as TRACKER_MIGRATIONS_DIR
+from tracker.main import create_app as create_tracker_app
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from contract_tracker import create_contract_tracker
 
 
 @pytest.fixture
@@ -72,9 +75,24 @@ def fake_google(google_server: tuple[FakeGoogle, str]) -> tuple[FakeGoogle, str]
 
 
 @pytest.fixture(scope="session")
-def tracker_url(jwt_keys: tuple[Path, Path], token_signer: TokenSigner) -> Iterator[str]:
-    app = create_contract_tracker(TokenVerifier(jwt_keys[1]), token_signer)
-    with BackgroundServer(app) as server:
+def tracker_url(
+    jwt_keys: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The real tracker service over HTTP, on its own migrated SQLite file (users isolate tests)."""
+    directory = tmp_path_factory.mktemp("tracker")
+    database_url = f"sqlite:///{directory / 'tracker.db'}"
+    upgrade(TRACKER_MIGRATIONS_DIR, database_url)
+    settings = TrackerSettings(
+        data_dir=directory,
+        database_url=database_url,
+        jwt_public_key_file=jwt_keys[1],
+        jwt_private_key_file=jwt_keys[0],
+        argon2_time_cost=1,
+        argon2_memory_kib=1024,
+        argon2_parallelism=1,
+        log_level="WARNING",
+    )
+    with BackgroundServer(create_tracker_app(settings)) as server:
         yield server.url
 
 
@@ -243,7 +261,13 @@ async def harness(
 ) -> AsyncIterator[Harness]:
     fake, fake_url = fake_google
     settings = make_settings(tmp_path, database_url, jwt_keys[1], tracker_url, fake_url)
-    token = token_signer.sign(uuid.uuid4().hex)
+    async with httpx.AsyncClient(base_url=tracker_url) as tracker:
+        registered = await tracker.post(
+            "/auth/register",
+            json={"email": f"{uuid.uuid4().hex[:12]}@example.com", "password": "a long passphrase"},
+        )
+        assert registered.status_code == 201, registered.text
+    token = token_signer.sign(registered.json()["id"])
     async with app_client(create_app(settings)) as client:
         harness = Harness(client, fake, fake_url, tracker_url, token, settings)
         try:
