@@ -7,6 +7,7 @@ import uuid
 import httpx
 import pytest
 
+from tracker.accounts.service import _lockout_seconds
 from tracker.config import Settings
 
 PASSWORD = "correct horse battery"
@@ -226,3 +227,12 @@ async def test_another_users_delegation_is_404(
         await client.delete(f"/auth/delegations/{delegation_id}", headers=bo)
     ).status_code == 404
     assert (await client.get("/auth/delegations", headers=bo)).json()["items"] == []
+
+
+def test_lockout_doubles_with_each_further_failure_up_to_the_cap() -> None:
+    settings = Settings(
+        login_max_failures=5, login_lockout_seconds=60, login_lockout_max_seconds=600
+    )
+    waits = [_lockout_seconds(settings, failures) for failures in range(5, 11)]
+    assert waits == [60, 120, 240, 480, 600, 600]
+    assert _lockout_seconds(settings, 10_000) == 600

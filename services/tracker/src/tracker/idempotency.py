@@ -1,8 +1,8 @@
 """``Idempotency-Key`` on POST creates: the first response is stored and replayed.
 
 The same key with the same request replays the stored response; the same key with a
-different request is a 422. Keys are per owner; two racing first uses of one key meet
-the unique constraint and the loser gets a 409.
+different request is a 422. Keys are per owner and kept for ``KEY_TTL``; two racing
+first uses of one key meet the unique constraint and the loser gets a 409.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import Integer, String, Text, UniqueConstraint, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -25,6 +25,7 @@ from jobhunt_common.errors import Conflict, Unprocessable
 from tracker.db import Base
 
 MAX_KEY_LENGTH = 200
+KEY_TTL = timedelta(hours=24)
 
 
 class IdempotencyKey(Base):
@@ -73,6 +74,12 @@ async def idempotent_create(
     if not key or len(key) > MAX_KEY_LENGTH:
         raise Unprocessable(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.")
     fingerprint = request_fingerprint(method, path, body)
+    # Expired keys of this owner go first, so a key is remembered for KEY_TTL only.
+    await session.execute(
+        delete(IdempotencyKey).where(
+            IdempotencyKey.owner_id == owner_id, IdempotencyKey.created_at < utcnow() - KEY_TTL
+        )
+    )
     stored = await session.scalar(
         select(IdempotencyKey).where(IdempotencyKey.owner_id == owner_id, IdempotencyKey.key == key)
     )
