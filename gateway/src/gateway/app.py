@@ -233,6 +233,7 @@ class Gateway:
                 access_logger.info(
                     "request",
                     extra={
+                        "request_id": request_id,
                         "method": method,
                         "path": path,
                         "status": status,
