@@ -1,0 +1,204 @@
+"""Keyword extraction on SkillSpan dev: accuracy against KNOWLEDGE spans, and speed.
+
+Gold per posting (all lines of one ``idx`` and ``source``): the set of lower-cased
+KNOWLEDGE spans. Predicted: the lower-cased ``term``s the analyzer extracts. Exact and
+partial (one string contains the other) document-level precision, recall and F1,
+micro-averaged over postings; YAKE top-20 in the same run as the baseline.
+Speed: postings/s in this process (one core), for the dev postings and a 650-word
+posting, and through ``POST /keywords/extract/batch`` of a real uvicorn server
+(a separate process on a free port). Only train was used to build the taxonomy.
+
+Run: ``uv run --group bench python bench/skills_eval.py [--quick]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import httpx
+
+from jobhunt_common.auth import TokenSigner, generate_keypair, load_private_key
+from jobhunt_common.migrations import upgrade
+from keyword_analyzer.db import MIGRATIONS_DIR
+from keyword_analyzer.extraction import Extractor, default_taxonomy
+
+SKILLSPAN = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "skillspan"
+HTTP_BATCH = 50
+
+
+def load_postings(path: Path) -> list[tuple[str, set[str]]]:
+    lines: dict[tuple[str, int], list[str]] = defaultdict(list)
+    gold: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for raw in path.read_text("utf-8").splitlines():
+        record = json.loads(raw)
+        key = (record["source"], record["idx"])
+        lines[key].append(" ".join(record["tokens"]))
+        span: list[str] = []
+        pairs = [*zip(record["tokens"], record["tags_knowledge"], strict=True), ("", "O")]
+        for token, tag in pairs:
+            if tag == "I" and span:
+                span.append(token)
+                continue
+            if span:
+                gold[key].add(" ".join(span).lower())
+            span = [token] if tag == "B" else []
+    return [("\n".join(lines[key]), gold[key]) for key in lines]
+
+
+def scores(predictions: Iterable[set[str]], golds: Iterable[set[str]]) -> dict[str, float]:
+    tp = predicted = total_gold = 0
+    partial_pred = partial_gold = 0
+    for pred, gold in zip(predictions, golds, strict=True):
+        tp += len(pred & gold)
+        predicted += len(pred)
+        total_gold += len(gold)
+        partial_pred += sum(any(p in g or g in p for g in gold) for p in pred)
+        partial_gold += sum(any(p in g or g in p for p in pred) for g in gold)
+
+    def f1(p: float, r: float) -> float:
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    ep, er = tp / max(predicted, 1), tp / max(total_gold, 1)
+    pp, pr = partial_pred / max(predicted, 1), partial_gold / max(total_gold, 1)
+    return {"P": ep, "R": er, "F1": f1(ep, er), "pP": pp, "pR": pr, "pF1": f1(pp, pr)}
+
+
+def rate(function: Callable[[str], object], texts: list[str], min_seconds: float) -> float:
+    """Postings per second, repeating the whole list until ``min_seconds`` have passed."""
+    done, started = 0, time.perf_counter()
+    while True:
+        for text in texts:
+            function(text)
+        done += len(texts)
+        elapsed = time.perf_counter() - started
+        if elapsed >= min_seconds:
+            return done / elapsed
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def http_rate(texts: list[str], min_seconds: float) -> float:
+    """Postings/s through the batch endpoint of a uvicorn server in its own process."""
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder)
+        private_key, _public_key = generate_keypair(data / "keys")
+        database = f"sqlite:///{data / 'keyword_analyzer.db'}"
+        upgrade(MIGRATIONS_DIR, database)
+        port = free_port()
+        env = {
+            **os.environ,
+            "JOBHUNT_DATA_DIR": str(data),
+            "KEYWORDS_DATABASE_URL": database,
+            "JOBHUNT_LOG_LEVEL": "WARNING",
+        }
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "keyword_analyzer.main:create_app",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env=env,
+        )
+        try:
+            token = TokenSigner(load_private_key(private_key)).sign("bench")
+            headers = {"Authorization": f"Bearer {token}"}
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+                for _ in range(200):
+                    try:
+                        if client.get("/healthz").status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        time.sleep(0.05)
+                batches = [texts[i : i + HTTP_BATCH] for i in range(0, len(texts), HTTP_BATCH)]
+                done, started = 0, time.perf_counter()
+                while True:
+                    for batch in batches:
+                        body = {"postings": [{"text": t} for t in batch]}
+                        response = client.post(
+                            "/keywords/extract/batch", json=body, headers=headers
+                        )
+                        response.raise_for_status()
+                        done += len(batch)
+                    elapsed = time.perf_counter() - started
+                    if elapsed >= min_seconds:
+                        return done / elapsed
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="SkillSpan dev accuracy and speed")
+    parser.add_argument("--quick", action="store_true", help="shorter timing runs")
+    parser.add_argument("--no-http", action="store_true", help="skip the HTTP server run")
+    args = parser.parse_args()
+    seconds = 1.0 if args.quick else 3.0
+
+    import yake
+
+    postings = load_postings(SKILLSPAN / "dev.json")
+    texts = [text for text, _ in postings]
+    golds = [gold for _, gold in postings]
+    started = time.perf_counter()
+    extractor = Extractor(default_taxonomy())
+    load_seconds = time.perf_counter() - started
+    ours = [{k.term.lower() for k in extractor.extract(t)} for t in texts]
+    kw = yake.KeywordExtractor(lan="en", n=3, top=20)
+    theirs = [{phrase.lower() for phrase, _score in kw.extract_keywords(t)} for t in texts]
+
+    print(f"SkillSpan dev: {len(postings)} postings, {sum(map(len, golds))} gold knowledge spans")
+    print(f"taxonomy: {len(extractor.taxonomy)} skills, loaded in {load_seconds:.2f} s")
+    print(f"{'system':<12}{'P':>7}{'R':>7}{'F1':>7}  | partial {'P':>6}{'R':>7}{'F1':>7}")
+    for name, predictions in (("jobhunt", ours), ("YAKE top-20", theirs)):
+        s = scores(predictions, golds)
+        print(
+            f"{name:<12}{s['P']:7.3f}{s['R']:7.3f}{s['F1']:7.3f}  |         "
+            f"{s['pP']:6.3f}{s['pR']:7.3f}{s['pF1']:7.3f}"
+        )
+
+    lines_650: list[str] = []
+    for line in "\n".join(texts).split("\n"):  # real lines, in order, up to 650 words
+        if sum(len(kept.split()) for kept in lines_650) >= 650:
+            break
+        lines_650.append(line)
+    posting_650 = "\n".join(lines_650)
+    ours_rate = rate(extractor.extract, texts, seconds)
+    ours_650 = rate(extractor.extract, [posting_650], seconds)
+    yake_rate = rate(kw.extract_keywords, texts[:10], seconds)
+    yake_650 = rate(kw.extract_keywords, [posting_650], seconds)
+    print(
+        f"in process, one core: dev postings {ours_rate:,.0f}/s (YAKE {yake_rate:,.1f}/s, "
+        f"{ours_rate / yake_rate:,.0f}x); 650-word posting {ours_650:,.0f}/s "
+        f"(YAKE {yake_650:,.1f}/s, {ours_650 / yake_650:,.0f}x)"
+    )
+    if not args.no_http:
+        over_http = http_rate(texts, seconds * 2)
+        print(
+            f"over HTTP (uvicorn on 127.0.0.1, separate process, batches of {HTTP_BATCH}): "
+            f"{over_http:,.0f} postings/s ({over_http / yake_rate:,.0f}x YAKE in process)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,343 @@
+"""Keyword extraction: one pass over the lines, the trie walked from every token.
+
+Longest match wins; a multi-word term never spans punctuation; a case-sensitive
+wording (``Go``, ``R``) must appear with exactly its case. Lines under a benefits or
+about-the-company heading yield nothing; lines under requirements also yield salient
+non-taxonomy tokens (acronyms, capitalised product names) as category ``other``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from keyword_analyzer.extraction.sections import Section, heading_section, required_of
+from keyword_analyzer.extraction.taxonomy import END, Skill, Taxonomy, Term, Trie, common_words
+from keyword_analyzer.extraction.tokens import PART_RE, normalize
+
+GROUP_WEIGHT = {"hard": 1.0, "certification": 0.9, "degree": 0.7, "soft": 0.5, "other": 0.4}
+REQUIRED_FACTOR = {True: 1.0, None: 0.8, False: 0.6}
+SKIPPED_SECTIONS = frozenset({Section.BENEFITS, Section.COMPANY})
+SALIENT_SECTIONS = frozenset({Section.REQUIREMENTS, Section.NICE_TO_HAVE})
+_HEADING_MAX_CHARS = 64
+_MAX_OTHER_TOKENS = 3
+_SENTENCE_END = re.compile(r"[.!?:;]\s*$")
+# Prior log-odds of a salient non-taxonomy phrase; the confidence model decides from there.
+OTHER_LOGIT = -1.0
+# Sections by how much they say about requirements: a keyword is judged by its best one.
+SECTION_RANK = {
+    Section.REQUIREMENTS.value: 5,
+    Section.NICE_TO_HAVE.value: 4,
+    Section.RESPONSIBILITIES.value: 3,
+    Section.PREAMBLE.value: 2,
+    Section.COMPANY.value: 1,
+    Section.BENEFITS.value: 0,
+}
+SCORED_GROUPS = frozenset({"hard", "other"})
+
+
+@dataclass
+class Keyword:
+    """One skill (or salient phrase) found in a text."""
+
+    term: str
+    skill: str | None
+    category: str
+    group: str
+    required: bool | None
+    count: int
+    spans: list[tuple[int, int]]
+    weight: float = 0.0
+    variants: list[str] = field(default_factory=list)
+    idf: float = 0.0
+    section: str = Section.PREAMBLE.value
+    prior_logit: float = 0.0
+    confidence: float = 1.0
+
+
+class Extractor:
+    """Finds the keywords of postings (or resumes) with one taxonomy and optional user terms."""
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        *,
+        user_trie: Trie | None = None,
+        skip_sections: frozenset[Section] = SKIPPED_SECTIONS,
+        salient_other: bool = True,
+        use_confidence: bool = True,
+    ) -> None:
+        self.taxonomy = taxonomy
+        self.use_confidence = use_confidence
+        self.tries: tuple[Trie, ...] = (user_trie, taxonomy.trie) if user_trie else (taxonomy.trie,)
+        self.skip_sections = skip_sections
+        self.salient_other = salient_other
+        self.common = common_words()
+        self.compounds = taxonomy.vocabulary_tokens
+
+    def extract(self, text: str, *, sections: bool = True) -> list[Keyword]:
+        """The keywords of ``text``, most important first."""
+        found: dict[str, Keyword] = {}
+        section = Section.PREAMBLE
+        position = 0
+        normalized = normalize(text)
+        for line in text.split("\n"):
+            start = position
+            position += len(line) + 1
+            if sections and len(line) <= _HEADING_MAX_CHARS:
+                heading = heading_section(line)
+                if heading is not None:
+                    section = heading
+            if section in self.skip_sections or not line or line.isspace():
+                continue
+            self._scan_line(text, normalized, start, line, section, found)
+        return self._finish(found)
+
+    def _scan_line(
+        self,
+        text: str,
+        normalized: str,
+        start: int,
+        line: str,
+        section: Section,
+        found: dict[str, Keyword],
+    ) -> None:
+        padded = " " + normalized[start : start + len(line)] + " "
+        words = padded.split()
+        count = len(words)
+        tries = self.tries
+        single = tries[0] if len(tries) == 1 else None
+        required: bool | None = None
+        required_known = False
+        cursor = 1  # in ``padded``: every word before it has been located
+        salient = self.salient_other and section in SALIENT_SECTIONS
+        uncovered: list[tuple[int, int]] = []
+        i = 0
+        while i < count:
+            word = words[i]
+            if single is not None and word not in single:
+                if "-" in word or "/" in word:
+                    cursor = self._scan_parts(
+                        text, start, padded, cursor, word, section, line, found
+                    )
+                elif salient:
+                    at = padded.find(" " + word + " ", cursor - 1)
+                    uncovered.append((start + at, start + at + len(word)))
+                    cursor = at + len(word) + 1
+                i += 1
+                continue
+            best = self._longest(text, start, padded, words, i, cursor)
+            if best is None:
+                if "-" in word or "/" in word:
+                    cursor = self._scan_parts(
+                        text, start, padded, cursor, word, section, line, found
+                    )
+                else:
+                    at = padded.find(" " + word + " ", cursor - 1)
+                    if salient:
+                        uncovered.append((start + at, start + at + len(word)))
+                    cursor = at + len(word) + 1
+                i += 1
+                continue
+            j, term, span_start, span_end = best
+            if not required_known:
+                required, required_known = required_of(section, line), True
+            self._add(
+                found,
+                term.skill,
+                text[span_start:span_end],
+                span_start,
+                span_end,
+                required,
+                section,
+                term.logit,
+            )
+            cursor = span_end - start + 1
+            i = j + 1
+        if salient and uncovered:
+            if not required_known:
+                required, required_known = required_of(section, line), True
+            self._salient(text, uncovered, found, required, section)
+
+    def _scan_parts(
+        self,
+        text: str,
+        start: int,
+        padded: str,
+        cursor: int,
+        word: str,
+        section: Section,
+        line: str,
+        found: dict[str, Keyword],
+    ) -> int:
+        """Look up the parts of ``Java/Spring`` or ``Python-based`` one by one."""
+        at = padded.find(" " + word + " ", cursor - 1) + 1
+        offset = at
+        for part in PART_RE.split(word):
+            if part:
+                for trie in self.tries:
+                    term: Term | None = trie.get(part, {}).get(END)
+                    s = start + offset - 1
+                    if term is not None and (
+                        term.allowed_surfaces is None
+                        or text[s : s + len(part)] in term.allowed_surfaces
+                    ):
+                        self._add(
+                            found,
+                            term.skill,
+                            text[s : s + len(part)],
+                            s,
+                            s + len(part),
+                            required_of(section, line),
+                            section,
+                            term.logit,
+                        )
+                        break
+            offset += len(part) + 1
+        return at + len(word)
+
+    def _longest(
+        self, text: str, start: int, padded: str, words: list[str], i: int, cursor: int
+    ) -> tuple[int, Term, int, int] | None:
+        """The longest term starting at word ``i``: (last word, term, start, end offsets)."""
+        best: tuple[int, Term, int, int] | None = None
+        count = len(words)
+        first_at = -1
+        ends: list[int] = []
+        for trie in self.tries:
+            node = trie.get(words[i])
+            j = i
+            while node is not None:
+                term: Term | None = node.get(END)
+                if term is not None and (best is None or j > best[0]):
+                    if first_at < 0:
+                        first_at = padded.find(" " + words[i] + " ", cursor - 1) + 1
+                        ends = [first_at + len(words[i])]
+                    while len(ends) <= j - i:
+                        nxt = words[i + len(ends)]
+                        ends.append(padded.find(" " + nxt + " ", ends[-1]) + 1 + len(nxt))
+                    s, e = start + first_at - 1, start + ends[j - i] - 1
+                    allowed = term.allowed_surfaces
+                    if allowed is None or " ".join(text[s:e].split()) in allowed:
+                        best = (j, term, s, e)
+                j += 1
+                if j >= count:
+                    break
+                node = node.get(words[j])
+                if node is not None:
+                    # A multi-word term never spans a separator: check the original gap.
+                    if first_at < 0:
+                        first_at = padded.find(" " + words[i] + " ", cursor - 1) + 1
+                        ends = [first_at + len(words[i])]
+                    while len(ends) < j - i:
+                        nxt = words[i + len(ends)]
+                        ends.append(padded.find(" " + nxt + " ", ends[-1]) + 1 + len(nxt))
+                    gap_start = start + ends[-1] - 1
+                    nxt_at = padded.find(" " + words[j] + " ", ends[-1])
+                    if not text[gap_start : start + nxt_at].isspace():
+                        break
+        return best
+
+    def _salient(
+        self,
+        text: str,
+        uncovered: list[tuple[int, int]],
+        found: dict[str, Keyword],
+        required: bool | None,
+        section: Section,
+    ) -> None:
+        run: list[tuple[int, int]] = []
+        for position, span in enumerate([*uncovered, (-1, -1)]):
+            ok = span[0] >= 0 and self._is_salient(text, uncovered, position)
+            if ok and (
+                not run or (text[run[-1][1] : span[0]].isspace() and len(run) < _MAX_OTHER_TOKENS)
+            ):
+                run.append(span)
+                continue
+            if run:
+                s, e = run[0][0], run[-1][1]
+                self._add(found, None, text[s:e], s, e, required, section, OTHER_LOGIT)
+            run = [span] if ok else []
+
+    def _is_salient(self, text: str, spans: list[tuple[int, int]], position: int) -> bool:
+        start, end = spans[position]
+        word = text[start:end]
+        if len(word) < 2 or word.lower() in self.common or word.isdigit():
+            return False
+        if any(c.isupper() for c in word[1:]) and any(c.isalpha() for c in word):
+            return not word.isupper() or len(word) <= 6
+        if word[0].isupper():
+            # Capitalised only counts mid-sentence; a sentence's first word says nothing.
+            before = text[max(0, start - 3) : start].strip()
+            return bool(before) and not _SENTENCE_END.search(before)
+        return False
+
+    def _add(
+        self,
+        found: dict[str, Keyword],
+        skill: Skill | None,
+        term: str,
+        start: int,
+        end: int,
+        required: bool | None,
+        section: Section,
+        logit: float,
+    ) -> None:
+        key = skill.name.lower() if skill is not None else "\0" + term.lower()
+        keyword = found.get(key)
+        if keyword is None:
+            category = skill.category if skill is not None else "other"
+            found[key] = Keyword(
+                term=term,
+                skill=skill.name if skill is not None else None,
+                category=category,
+                group=skill.group if skill is not None else "other",
+                required=required,
+                count=1,
+                spans=[(start, end)],
+                idf=skill.idf if skill is not None else self.taxonomy.max_idf,
+                section=section.value,
+                prior_logit=logit,
+            )
+            return
+        keyword.count += 1
+        keyword.spans.append((start, end))
+        if term != keyword.term and term not in keyword.variants:
+            keyword.variants.append(term)
+        if required is True or (required is False and keyword.required is None):
+            keyword.required = required
+        if SECTION_RANK[section.value] > SECTION_RANK[keyword.section]:
+            keyword.section = section.value
+        keyword.prior_logit = max(keyword.prior_logit, logit)
+
+    def _finish(self, found: dict[str, Keyword]) -> list[Keyword]:
+        max_idf = self.taxonomy.max_idf or 1.0
+        keywords = list(found.values())
+        model = self.taxonomy.confidence if self.use_confidence else None
+        if model is not None:
+            for keyword in keywords:
+                if keyword.group in SCORED_GROUPS:
+                    capitalised = keyword.term != keyword.term.lower() or any(
+                        v != v.lower() for v in keyword.variants
+                    )
+                    keyword.confidence = round(
+                        model.probability(
+                            keyword.prior_logit, keyword.section, capitalised, keyword.count > 1
+                        ),
+                        3,
+                    )
+            keywords = [
+                k
+                for k in keywords
+                if k.group not in SCORED_GROUPS or k.confidence >= model.threshold
+            ]
+        for keyword in keywords:
+            rarity = 0.5 + 0.5 * min(keyword.idf / max_idf, 1.0)
+            frequency = 1.0 + 0.25 * math.log2(keyword.count)
+            raw = (
+                GROUP_WEIGHT[keyword.group] * REQUIRED_FACTOR[keyword.required] * rarity * frequency
+            )
+            keyword.weight = round(min(raw, 1.0), 3)
+        keywords.sort(key=lambda k: (-k.weight, k.spans[0][0]))
+        return keywords

@@ -1,0 +1,243 @@
+"""Section headings of a job posting and the must-have / nice-to-have cues of a line."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class Section(StrEnum):
+    PREAMBLE = "preamble"
+    REQUIREMENTS = "requirements"
+    NICE_TO_HAVE = "nice_to_have"
+    RESPONSIBILITIES = "responsibilities"
+    BENEFITS = "benefits"
+    COMPANY = "company"
+
+
+# Checked in order: "preferred qualifications" is nice-to-have before "qualifications".
+_HEADINGS: list[tuple[Section, tuple[str, ...]]] = [
+    (
+        Section.NICE_TO_HAVE,
+        (
+            "nice to have",
+            "nice-to-have",
+            "preferred",
+            "bonus",
+            "plus",
+            "desirable",
+            "good to have",
+            "would be a plus",
+            "extra credit",
+            "ideally",
+            "even better",
+            "it would be great",
+            "great if",
+            "pluses",
+            "assets",
+            "an advantage",
+        ),
+    ),
+    (
+        Section.BENEFITS,
+        (
+            "benefits",
+            "perks",
+            "what we offer",
+            "we offer",
+            "our offer",
+            "compensation",
+            "why join",
+            "why you'll love",
+            "why work",
+            "what's in it for you",
+            "whats in it for you",
+            "what you get",
+            "what you can expect",
+            "salary",
+            "our benefits",
+            "rewards",
+            "we provide",
+        ),
+    ),
+    (
+        Section.COMPANY,
+        (
+            "about us",
+            "about the company",
+            "who we are",
+            "our company",
+            "company",
+            "about",
+            "our mission",
+            "our story",
+            "our culture",
+            "culture",
+            "mission",
+            "equal opportunity",
+            "eeo",
+            "diversity",
+            "the company",
+            "our team",
+            "the team",
+            "about the team",
+            "company description",
+            "company overview",
+        ),
+    ),
+    (
+        Section.REQUIREMENTS,
+        (
+            "requirements",
+            "qualifications",
+            "what you bring",
+            "what we're looking for",
+            "what we are looking for",
+            "who you are",
+            "must have",
+            "must-have",
+            "your profile",
+            "profile",
+            "skills",
+            "experience",
+            "what you'll need",
+            "what you need",
+            "what you will need",
+            "you have",
+            "you bring",
+            "required",
+            "minimum qualifications",
+            "basic qualifications",
+            "your skills",
+            "key skills",
+            "knowledge",
+            "about you",
+            "you are",
+            "you should have",
+            "technical skills",
+            "requirement",
+            "your experience",
+            "ideal candidate",
+            "we expect",
+            "we are looking for",
+            "we're looking for",
+            "essential",
+            "candidate",
+            "competencies",
+            "technologies",
+            "tech stack",
+            "our stack",
+        ),
+    ),
+    (
+        Section.RESPONSIBILITIES,
+        (
+            "responsibilities",
+            "what you'll do",
+            "what you will do",
+            "your role",
+            "the role",
+            "role",
+            "duties",
+            "your tasks",
+            "tasks",
+            "job description",
+            "day to day",
+            "your mission",
+            "what you'll be doing",
+            "in this role",
+            "key responsibilities",
+            "the job",
+            "the position",
+            "position",
+            "description",
+            "your responsibilities",
+            "what you will be doing",
+            "overview",
+            "about the role",
+            "about the job",
+            "about the position",
+            "job summary",
+        ),
+    ),
+]
+
+_HEADING_MAX_CHARS = 60
+_HEADING_MAX_WORDS = 7
+_CLEAN_RE = re.compile(r"[^a-z0-9' +-]+")
+
+# Cue phrases, matched on " <lower-cased line> " (spaces keep them whole words).
+REQUIRED_CUES = (
+    " must ",
+    " required",
+    " requirement",
+    " requires ",
+    " essential",
+    " mandatory",
+    " minimum ",
+    " at least ",
+    " proven ",
+    " solid ",
+    " strong ",
+    " expert",
+    " you have ",
+)
+OPTIONAL_CUES = (
+    "nice to have",
+    "nice-to-have",
+    " preferred",
+    " preferably",
+    " bonus",
+    " a plus",
+    " desirable",
+    " ideally",
+    " advantage",
+    " optional",
+    " familiarity",
+    "good to have",
+    "would be great",
+    " beneficial",
+    "not required",
+    "exposure to",
+)
+
+
+_SECTION_OF_PHRASE = {phrase: section for section, phrases in _HEADINGS for phrase in phrases}
+# Longest phrase first, so "about the role" beats "about" and "preferred qualifications"
+# beats "qualifications".
+_HEADING_RE = re.compile(
+    r"(?:^|\b)("
+    + "|".join(re.escape(p) for p in sorted(_SECTION_OF_PHRASE, key=len, reverse=True))
+    + r")(?:\b|$)"
+)
+
+
+def heading_section(line: str) -> Section | None:
+    """The section a short heading line opens, or ``None`` if the line is not a heading."""
+    stripped = line.strip().strip("#*-•:|=_ \t").strip()
+    if not stripped or len(stripped) > _HEADING_MAX_CHARS:
+        return None
+    words = stripped.count(" ") + 1
+    if words > _HEADING_MAX_WORDS:
+        return None
+    cleaned = _CLEAN_RE.sub(" ", stripped.lower().replace("\u2019", "'")).strip()
+    match = _HEADING_RE.match(cleaned)
+    if match is not None and (words <= 4 or line.rstrip().endswith(":")):
+        return _SECTION_OF_PHRASE[match.group(1)]
+    if line.rstrip().endswith(":"):
+        match = _HEADING_RE.search(cleaned)
+        if match is not None and len(match.group(1)) > 6:
+            return _SECTION_OF_PHRASE[match.group(1)]
+    return None
+
+
+def required_of(section: Section, line: str) -> bool | None:
+    """True for a must-have, False for a nice-to-have, None when unknown; the line's cues win."""
+    padded = f" {line.lower()} "
+    if any(cue in padded for cue in OPTIONAL_CUES):
+        return False
+    if section is Section.NICE_TO_HAVE:
+        return False
+    if section is Section.REQUIREMENTS or any(cue in padded for cue in REQUIRED_CUES):
+        return True
+    return None

@@ -1,0 +1,38 @@
+"""Tokens: keeps C++, C#, F#, .NET, Node.js, CI/CD, ASP.NET and Objective-C whole.
+
+Text is normalised without changing its length (so offsets stay valid): lower case,
+separators (``, ; : ( ) [ ] " ! ? *`` …) and whitespace become one space each, and a
+``. - / ' &`` that does not sit between two letters or digits becomes a space too
+(``end.`` loses its dot, ``.NET`` keeps it, ``Node.js`` stays whole). Tokens are then
+the whitespace-separated words, split in C. ``Java`` is never a token inside
+``JavaScript``, nor ``R`` inside ``R&D``. A word joined by ``/`` or ``-`` that is not in
+the vocabulary (``Java/Spring``, ``Python-based``) is looked up part by part.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SEPARATORS = (
+    ',;:()[]{}"!?*|<>\u2022\u00b7\u2026\u201c\u201d\u2013\u2014=~^`$%@\\\t\r\n\x0b\x0c\xa0'
+)
+# One pass: separators, and punctuation not between two letters/digits (a leading dot
+# before a word stays: .NET). Every alternative starts with a character class, which
+# keeps the scan fast.
+_NOT_TOKEN_RE = re.compile(
+    "[" + re.escape(_SEPARATORS) + "]" + r"|[.\-/'\u2019&](?![^\W_])|[\-/'\u2019&](?<![^\W_].)"
+)
+PART_RE = re.compile(r"[-/]")
+
+
+def normalize(text: str) -> str:
+    """Lower-cased ``text`` of the same length with separators turned into spaces."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a character whose lower case is longer (rare)
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return _NOT_TOKEN_RE.sub(" ", lowered)
+
+
+def tokenize(text: str) -> list[str]:
+    """The tokens of ``text`` (how vocabulary wordings are stored in the trie)."""
+    return normalize(text).split()
