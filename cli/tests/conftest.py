@@ -26,6 +26,17 @@ def free_port() -> int:
         return port
 
 
+def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
+    """Poll ``condition`` until it returns something truthy; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
+
+
 class ServerThread:
     """A real HTTP server for an ASGI app on a free loopback port, on a thread."""
 

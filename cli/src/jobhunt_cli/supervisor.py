@@ -83,6 +83,16 @@ class Reporter:
         """Something worth a line happened (a crash, a restart, readiness)."""
 
 
+def describe_exit(returncode: int) -> str:
+    """``exited with code 3`` or ``was killed by SIGKILL``."""
+    if returncode < 0:
+        try:
+            return f"was killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"was killed by signal {-returncode}"
+    return f"exited with code {returncode}"
+
+
 def _die_with_parent() -> None:
     # Runs in the child between fork and exec: if the supervisor is killed outright
     # (SIGKILL), the kernel still sends the child SIGTERM, so nothing is left behind.
@@ -168,9 +178,10 @@ class Supervisor:
             failures += 1
             delay = min(self.backoff_seconds * 2 ** (failures - 1), self.backoff_max_seconds)
             child.restarts += 1
-            self._set(child, ChildState.RESTARTING, f"exited with {returncode}")
+            how = describe_exit(returncode)
+            self._set(child, ChildState.RESTARTING, how)
             self.reporter.event(
-                f"{child.name} exited with code {returncode}; restarting in {delay:g}s "
+                f"{child.name} {how}; restarting in {delay:g}s "
                 f"(restart {child.restarts}, log: {child.spec.log_path})"
             )
             await asyncio.sleep(delay)
