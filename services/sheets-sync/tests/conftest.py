@@ -29,7 +29,6 @@ from tracker.main import create_app as create_tracker_app
 sys.path.insert(0, str(Path(__file__).parent))
 
 
-
 @pytest.fixture
 def migrations_dir() -> Path:
     return MIGRATIONS_DIR

@@ -18,6 +18,9 @@ class Settings(ServiceSettings):
 
     tracker_url: str = "http://127.0.0.1:8101"
     tracker_timeout_seconds: float = 30.0
+    # Re-read tracker changes this far before the last one seen: a write committed just
+    # after the previous sync's read may carry a slightly earlier updated_at.
+    tracker_watermark_overlap_seconds: float = 1.0
     encryption_key_file: Path | None = None
 
     google_sheets_url: str = "https://sheets.googleapis.com"

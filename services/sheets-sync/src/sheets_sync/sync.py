@@ -36,7 +36,6 @@ from sheets_sync.store import load_sync_inputs, save_sync_results
 from sheets_sync.tracker_client import TrackerClient, TrackerRefused
 from sheets_sync.writer import TrackerOutcome, apply_tracker_writes, write_sheet
 
-WATERMARK_OVERLAP = timedelta(seconds=2)
 MAX_LISTED_CHANGES = 500
 
 
@@ -66,11 +65,11 @@ class SyncReport:
     changes: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _since(watermark: str | None) -> str | None:
+def _since(watermark: str | None, overlap_seconds: float) -> str | None:
     if not watermark:
         return None
     moment = datetime.fromisoformat(watermark.replace("Z", "+00:00"))
-    return (moment - WATERMARK_OVERLAP).isoformat()
+    return (moment - timedelta(seconds=overlap_seconds)).isoformat()
 
 
 async def delegated_token(services: SyncServices, connection: SheetConnection) -> str:
@@ -230,7 +229,9 @@ async def _sync(
     try:
         feed: dict[int, dict[str, Any]] = {}
         try:
-            async for item in tracker.changed_applications(_since(connection.tracker_watermark)):
+            async for item in tracker.changed_applications(
+                _since(connection.tracker_watermark, settings.tracker_watermark_overlap_seconds)
+            ):
                 feed[int(item["id"])] = item
         except TrackerRefused as exc:
             raise SyncFailed(
