@@ -107,3 +107,14 @@ def test_logout_revokes_and_forgets(jobhunt: Invoke, fake_url: str, fake_state: 
     assert fake_state.calls["logout"] == 1
     assert not fake_state.refresh
     assert jobhunt("apps", "list", "--url", fake_url).exit_code == 3
+
+
+def test_email_as_argument_and_prompted_password(jobhunt: Invoke, fake_url: str) -> None:
+    registered = jobhunt("register", "lin@example.com", "--url", fake_url, input="secret pw\n" * 2)
+    assert registered.exit_code == 0, registered.output
+    assert jobhunt("logout", "--url", fake_url).exit_code == 0
+
+    prompted = jobhunt("login", "--url", fake_url, input="lin@example.com\nsecret pw\n")
+
+    assert prompted.exit_code == 0, prompted.output
+    assert prompted.stdout.strip().endswith(f"logged in as lin@example.com at {fake_url}")

@@ -132,3 +132,19 @@ def test_restore_of_something_else_is_a_usage_error(jobhunt: Invoke, tmp_path: P
     result = jobhunt("restore", str(tmp_path))
     assert result.exit_code == 2
     assert "is not a jobhunt backup" in result.stderr
+
+
+def test_backup_notes_databases_it_cannot_copy(
+    data_dir: Path, jobhunt: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRACKER_DATABASE_URL", "postgresql://jobhunt:s3cret@db.internal/tracker")
+    if "tracker" not in available():
+        pytest.skip("the tracker service is not there yet")
+
+    result = jobhunt("backup", str(tmp_path / "b"))
+
+    assert result.exit_code == 0, result.output
+    assert "note: tracker uses postgresql+asyncpg://jobhunt:***@db.internal/tracker" in (
+        result.stderr
+    )
+    assert "s3cret" not in result.output

@@ -65,6 +65,19 @@ def sqlite_databases(data_dir: Path) -> dict[Path, str | None]:
     return found
 
 
+def non_sqlite_databases(data_dir: Path) -> dict[str, str]:
+    """Services whose database is not a SQLite file (name → URL, password hidden)."""
+    found = {}
+    for service in SERVICES:
+        try:
+            url = service.settings(data_dir=data_dir).sqlalchemy_url
+        except Exception:
+            continue
+        if not make_url(url).drivername.startswith("sqlite"):
+            found[service.name] = make_url(url).render_as_string(hide_password=True)
+    return found
+
+
 def integrity(path: Path) -> str:
     """``ok``, or the first problem ``PRAGMA integrity_check`` reports."""
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)

@@ -10,7 +10,7 @@ import typer
 
 from jobhunt_cli.client import ApiClient
 from jobhunt_cli.commands.common import JsonOption, UrlOption, make_client
-from jobhunt_cli.output import print_fields, print_json, print_message, print_table
+from jobhunt_cli.output import error_console, print_fields, print_json, print_message, print_table
 
 app = typer.Typer(help="Your job applications.", no_args_is_help=True)
 
@@ -36,8 +36,11 @@ IdArgument = Annotated[int, typer.Argument(help="The application's id.")]
 
 def list_applications(
     client: ApiClient, params: dict[str, Any], limit: int | None
-) -> list[dict[str, Any]]:
-    """Items page by page (following ``next_cursor``) until ``limit`` or the end."""
+) -> tuple[list[dict[str, Any]], bool]:
+    """Items page by page (following ``next_cursor``) until ``limit`` or the end.
+
+    Also says whether more were left (``limit`` reached with a cursor still to follow).
+    """
     items: list[dict[str, Any]] = []
     cursor: str | None = None
     while limit is None or len(items) < limit:
@@ -48,7 +51,7 @@ def list_applications(
         cursor = page.get("next_cursor")
         if not cursor:
             break
-    return items
+    return items, bool(cursor)
 
 
 def _row(application: dict[str, Any]) -> dict[str, Any]:
@@ -80,13 +83,15 @@ def list_command(
         if value is not None:
             params[name] = str(value).lower() if isinstance(value, bool) else value
     with make_client(url) as client:
-        items = list_applications(client, params, None if all_pages else limit)
+        items, more = list_applications(client, params, None if all_pages else limit)
     if as_json:
         print_json(items)
     elif not items:
         print_message("no applications")
     else:
         print_table([_row(item) for item in items], LIST_COLUMNS)
+        if more:
+            error_console.print(f"(first {len(items)} shown; --all or --limit for more)")
 
 
 @app.command("add")

@@ -11,10 +11,25 @@ from jobhunt_cli.commands.common import JsonOption, UrlOption, make_client
 from jobhunt_cli.errors import CliError, ExitCode
 from jobhunt_cli.output import print_fields, print_json, print_message
 
-EmailOption = Annotated[str, typer.Option("--email", "-e", prompt=True, help="Your email.")]
+EmailArgument = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="EMAIL", help="Your email (asked for when left out).", show_default=False
+    ),
+]
+EmailOption = Annotated[
+    str | None, typer.Option("--email", "-e", help="Your email (or give it as the argument).")
+]
 PasswordStdinOption = Annotated[
     bool, typer.Option("--password-stdin", help="Read the password from standard input.")
 ]
+
+
+def _email(argument: str | None, option: str | None) -> str:
+    if argument and option and argument != option:
+        raise CliError("give the email once (as the argument or with --email)", ExitCode.USAGE)
+    email: str = argument or option or typer.prompt("Email")
+    return email.strip()
 
 
 def _password(from_stdin: bool, *, confirm: bool) -> str:
@@ -28,7 +43,8 @@ def _password(from_stdin: bool, *, confirm: bool) -> str:
 
 
 def register(
-    email: EmailOption,
+    email_argument: EmailArgument = None,
+    email: EmailOption = None,
     password_stdin: PasswordStdinOption = False,
     login: Annotated[
         bool, typer.Option("--login/--no-login", help="Log in right after registering.")
@@ -37,6 +53,7 @@ def register(
     as_json: JsonOption = False,
 ) -> None:
     """Create an account (and log in to it)."""
+    email = _email(email_argument, email)
     password = _password(password_stdin, confirm=True)
     with make_client(url) as client:
         account = client.json(
@@ -52,11 +69,13 @@ def register(
 
 
 def login(
-    email: EmailOption,
+    email_argument: EmailArgument = None,
+    email: EmailOption = None,
     password_stdin: PasswordStdinOption = False,
     url: UrlOption = None,
 ) -> None:
     """Log in; the tokens are kept in your config dir (mode 0600)."""
+    email = _email(email_argument, email)
     password = _password(password_stdin, confirm=False)
     with make_client(url) as client:
         client.login(email, password)

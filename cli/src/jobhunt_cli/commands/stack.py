@@ -13,7 +13,7 @@ from jobhunt_cli import backups
 from jobhunt_cli.commands.common import JsonOption, UrlOption
 from jobhunt_cli.config import CliSettings
 from jobhunt_cli.errors import CliError, ExitCode
-from jobhunt_cli.output import print_json, print_message, print_table
+from jobhunt_cli.output import error_console, print_json, print_message, print_table
 from jobhunt_cli.services import SERVICES, find_service
 from jobhunt_cli.stack import migrate_service, read_state
 from jobhunt_cli.up import run_up, safe_url
@@ -116,6 +116,12 @@ def backup(
 ) -> None:
     """Copy every SQLite database (consistently, even while running) into a new folder."""
     data_dir = CliSettings().resolved_data_dir
+    for service, url in backups.non_sqlite_databases(data_dir).items():
+        error_console.print(
+            f"note: {service} uses {url}: back it up with that server's own tools (pg_dump)",
+            markup=False,
+            highlight=False,
+        )
     folder = backups.create_backup(data_dir, destination or data_dir / "backups")
     manifest = backups.read_manifest(folder)
     if as_json:
