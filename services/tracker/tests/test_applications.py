@@ -394,3 +394,23 @@ async def test_scopes(api: httpx.AsyncClient, auth: Auth, alice: str) -> None:
     assert (await api.post(APPS, json={"title": "w"}, headers=writer)).status_code == 201
     assert (await api.get("/tracker/companies", headers=reader)).status_code == 403
     assert (await api.get(APPS)).status_code == 401
+
+
+async def test_search_follows_note_edits_and_deletes(
+    api: httpx.AsyncClient, auth: Auth, alice: str
+) -> None:
+    headers = auth(alice)
+    app = await create(api, headers, title="Designer")
+    note = (
+        await api.post(
+            "/tracker/notes", json={"application_id": app["id"], "body": "tulips"}, headers=headers
+        )
+    ).json()
+    assert await titles(api, headers, q="tulips") == ["Designer"]
+    await api.patch(f"/tracker/notes/{note['id']}", json={"body": "roses"}, headers=headers)
+    assert await titles(api, headers, q="tulips") == []
+    assert await titles(api, headers, q="roses") == ["Designer"]
+    await api.delete(f"/tracker/notes/{note['id']}", headers=headers)
+    assert await titles(api, headers, q="roses") == []
+    await api.patch(f"{APPS}/{app['id']}", json={"description": "orchids"}, headers=headers)
+    assert await titles(api, headers, q="orchid") == ["Designer"]
