@@ -72,8 +72,8 @@ def test_each_service_waits_for_its_migrations(compose: dict[str, Any]) -> None:
         assert service["depends_on"][f"{name}-migrate"]["condition"] == (
             "service_completed_successfully"
         )
-        assert migrate["command"][:3] == ["jobhunt", "migrate", "--service"]
-        assert migrate["command"][3].replace("_", "-") == name
+        assert migrate["command"][:2] == ["jobhunt", "migrate"]
+        assert migrate["command"][2].replace("_", "-") == name
         assert migrate["restart"] == "no"
         # The migration writes the very file the service then reads.
         assert migrate["volumes"] == service["volumes"]

@@ -138,8 +138,8 @@ def test_dev_runs_each_service_as_one_sqlite_statefulset(dev: list[Resource]) ->
         assert mounts[claim["metadata"]["name"]] == "/var/lib/jobhunt"
         assert not any("DATABASE_URL" in e["name"] for e in container.get("env", []))
         (migrate,) = spec["template"]["spec"]["initContainers"]
-        assert migrate["args"][:3] == ["jobhunt", "migrate", "--service"]
-        assert migrate["args"][3].replace("_", "-") == name
+        assert migrate["args"][:2] == ["jobhunt", "migrate"]
+        assert migrate["args"][2].replace("_", "-") == name
         assert {"name": "data", "mountPath": "/var/lib/jobhunt"} in migrate["volumeMounts"]
 
 
@@ -188,7 +188,7 @@ def test_prod_has_a_budget_per_service_and_jobs(prod: list[Resource]) -> None:
         )
     (job,) = _of_kind(prod, "Job").values()
     pod = job["spec"]["template"]["spec"]
-    migrated = [c["args"][3] for c in pod["initContainers"] + pod["containers"]]
+    migrated = [c["args"][2] for c in pod["initContainers"] + pod["containers"]]
     assert migrated == ["tracker", "keyword_analyzer", "sheets_sync"]
     (cron,) = _of_kind(prod, "CronJob").values()
     assert cron["spec"]["concurrencyPolicy"] == "Forbid"
