@@ -12,7 +12,12 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from keyword_analyzer.extraction.sections import Section, heading_section, required_of
+from keyword_analyzer.extraction.sections import (
+    Section,
+    heading_section,
+    required_of,
+    sentence_at,
+)
 from keyword_analyzer.extraction.taxonomy import END, Skill, Taxonomy, Term, Trie, common_words
 from keyword_analyzer.extraction.tokens import PART_RE, normalize
 
@@ -110,6 +115,7 @@ class Extractor:
         single = tries[0] if len(tries) == 1 else None
         required: bool | None = None
         required_known = False
+        several_sentences = ". " in line or "; " in line
         cursor = 1  # in ``padded``: every word before it has been located
         salient = self.salient_other and section in SALIENT_SECTIONS
         uncovered: list[tuple[int, int]] = []
@@ -141,7 +147,10 @@ class Extractor:
                 i += 1
                 continue
             j, term, span_start, span_end = best
-            if not required_known:
+            if several_sentences:
+                # Cues bind to their sentence: "Strong Go. Rust is a plus."
+                required = required_of(section, sentence_at(line, span_start - start))
+            elif not required_known:
                 required, required_known = required_of(section, line), True
             self._add(
                 found,

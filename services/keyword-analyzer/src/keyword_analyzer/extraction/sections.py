@@ -91,6 +91,8 @@ _HEADINGS: list[tuple[Section, tuple[str, ...]]] = [
             "requirements",
             "qualifications",
             "what you bring",
+            "what you'll bring",
+            "what you will bring",
             "what we're looking for",
             "what we are looking for",
             "who you are",
@@ -222,8 +224,13 @@ def heading_section(line: str) -> Section | None:
         return None
     cleaned = _CLEAN_RE.sub(" ", stripped.lower().replace("\u2019", "'")).strip()
     match = _HEADING_RE.match(cleaned)
-    if match is not None and (words <= 4 or line.rstrip().endswith(":")):
-        return _SECTION_OF_PHRASE[match.group(1)]
+    if match is not None:
+        phrase = match.group(1)
+        if cleaned == phrase or line.rstrip().endswith(":"):
+            return _SECTION_OF_PHRASE[phrase]
+        # "Skills & requirements" is a heading; "Experience with GraphQL" is a bullet.
+        if phrase.count(" ") + 1 >= words / 2 and words <= 4:
+            return _SECTION_OF_PHRASE[phrase]
     if line.rstrip().endswith(":"):
         match = _HEADING_RE.search(cleaned)
         if match is not None and len(match.group(1)) > 6:
@@ -231,8 +238,22 @@ def heading_section(line: str) -> Section | None:
     return None
 
 
+_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.;!?])\s+")
+
+
+def sentence_at(line: str, offset: int) -> str:
+    """The sentence of ``line`` around character ``offset``."""
+    start = 0
+    for piece in _SENTENCE_SPLIT_RE.split(line):
+        at = line.find(piece, start)
+        if at <= offset < at + len(piece) or at + len(piece) >= len(line):
+            return piece
+        start = at + len(piece)
+    return line
+
+
 def required_of(section: Section, line: str) -> bool | None:
-    """True for a must-have, False for a nice-to-have, None when unknown; the line's cues win."""
+    """True for a must-have, False for a nice-to-have, None when unknown; the text's cues win."""
     padded = f" {line.lower()} "
     if any(cue in padded for cue in OPTIONAL_CUES):
         return False

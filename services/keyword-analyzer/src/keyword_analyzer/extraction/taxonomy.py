@@ -206,3 +206,16 @@ def common_words() -> frozenset[str]:
     """Lower-case words common in job postings (never salient on their own)."""
     text = resources.files("keyword_analyzer").joinpath("data/common_words.txt").read_text("utf-8")
     return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
+
+def overlay_trie(base: Taxonomy, entries: Iterable[tuple[str, str, Sequence[str]]]) -> Trie:
+    """A small trie of one user's (name, category, aliases): new skills or new wordings."""
+    trie: Trie = {}
+    for name, category, aliases in entries:
+        skill = base.skill(name) or Skill(name, category, base.max_idf)
+        for surface in (name, *aliases):
+            exact = surface[1:] if surface.startswith("=") else None
+            tokens = tokenize(exact if exact is not None else surface)
+            if tokens:
+                _insert(trie, tokens, skill, " ".join(exact.split()) if exact else None, USER_LOGIT)
+    return trie

@@ -1,0 +1,31 @@
+"""The keyword analyzer: taxonomy, extraction, match scores, resumes, analyses, insights."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import FastAPI
+
+from jobhunt_common import create_service_app
+from keyword_analyzer.api import router
+from keyword_analyzer.config import Settings
+from keyword_analyzer.db import MIGRATIONS_DIR
+from keyword_analyzer.extraction import default_taxonomy
+from keyword_analyzer.service import Analyzer
+
+
+async def _load_taxonomy(app: FastAPI) -> None:
+    # Built once per process (about a second); requests share the trie read-only.
+    app.state.analyzer = Analyzer(await asyncio.to_thread(default_taxonomy))
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service app (migrations are applied by ``jobhunt migrate``, not here)."""
+    return create_service_app(
+        settings or Settings(),
+        title="jobhunt keyword analyzer",
+        version="0.1.0",
+        routers=[router],
+        migrations_dir=MIGRATIONS_DIR,
+        on_startup=[_load_taxonomy],
+    )

@@ -1,0 +1,186 @@
+"""Tokens, aliases, longest match, case, sections and requirement cues."""
+
+from __future__ import annotations
+
+import pytest
+
+from keyword_analyzer.extraction import Extractor, Keyword, default_taxonomy
+from keyword_analyzer.extraction.sections import Section, heading_section, required_of
+from keyword_analyzer.extraction.taxonomy import overlay_trie
+from keyword_analyzer.extraction.tokens import normalize, tokenize
+
+
+def skills(keywords: list[Keyword]) -> dict[str, Keyword]:
+    return {k.skill: k for k in keywords if k.skill}
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("C++, C#, F# and .NET.", ["c++", "c#", "f#", "and", ".net"]),
+        ("Node.js / ASP.NET (Objective-C)", ["node.js", "asp.net", "objective-c"]),
+        ("CI/CD; R&D.", ["ci/cd", "r&d"]),
+        ("end. Next", ["end", "next"]),
+    ],
+)
+def test_tokenizer_keeps_symbol_terms_whole(text: str, tokens: list[str]) -> None:
+    assert tokenize(text) == tokens
+    assert len(normalize(text)) == len(text)
+
+
+@pytest.mark.parametrize(
+    ("term", "skill"),
+    [
+        ("C++", "C++"),
+        ("C#", "C#"),
+        ("F#", "F#"),
+        (".NET", ".NET"),
+        ("Node.js", "Node.js"),
+        ("CI/CD", "CI/CD"),
+        ("ASP.NET", "ASP.NET"),
+        ("Objective-C", "Objective-C"),
+        ("k8s", "Kubernetes"),
+        ("JS", "JavaScript"),
+        ("Amazon Web Services", "AWS"),
+        ("AWS", "AWS"),
+        ("Postgres", "PostgreSQL"),
+        ("PostgreSQL", "PostgreSQL"),
+        ("golang", "Go"),
+        ("Go", "Go"),
+        ("R", "R"),
+        ("Spring Boot", "Spring Boot"),
+        ("React Native", "React Native"),
+    ],
+)
+def test_each_tricky_term_and_alias_is_found_whole(
+    extractor: Extractor, term: str, skill: str
+) -> None:
+    text = f"Requirements\nYou have solid experience with {term}, which is required."
+    found = skills(extractor.extract(text))
+    assert skill in found, found.keys()
+    keyword = found[skill]
+    assert keyword.term == term
+    start, end = keyword.spans[0]
+    assert text[start:end] == term
+
+
+def test_no_match_inside_other_words(extractor: Extractor) -> None:
+    text = (
+        "Requirements\nStrong JavaScript and TypeScript skills. We do R&D on Golang-free "
+        "stacks.\nLet's go to the office; we are ready to go."
+    )
+    found = skills(extractor.extract(text))
+    assert "JavaScript" in found
+    assert "Java" not in found
+    assert "R" not in found
+    assert found["Go"].term == "Golang" if "Go" in found else True
+    lower_go = [k for k in extractor.extract("Requirements\nReady to go and go again.")]
+    assert all(k.skill != "Go" for k in lower_go)
+
+
+def test_longest_match_wins(extractor: Extractor) -> None:
+    found = skills(extractor.extract("Requirements\nSpring Boot, React Native and ASP.NET."))
+    assert {"Spring Boot", "React Native", "ASP.NET"} <= set(found)
+    assert not {"Spring", "React", ".NET"} & set(found)
+
+
+def test_multiword_terms_never_span_punctuation(extractor: Extractor) -> None:
+    found = skills(extractor.extract("Requirements\nReact, Native apps are a must."))
+    assert "React Native" not in found
+    assert "React" in found
+
+
+def test_compound_words_are_looked_up_part_by_part(extractor: Extractor) -> None:
+    found = skills(extractor.extract("Requirements\nYou know Python-based Kubernetes/Helm."))
+    assert {"Python", "Kubernetes", "Helm"} <= set(found)
+    assert found["Python"].term == "Python"
+
+
+def test_counts_and_spans_are_exact(extractor: Extractor) -> None:
+    text = "Requirements\nPython is a must.\nMore Python, and python again."
+    keyword = skills(extractor.extract(text))["Python"]
+    assert keyword.count == 3
+    assert [text[s:e] for s, e in keyword.spans] == ["Python", "Python", "python"]
+
+
+@pytest.mark.parametrize(
+    ("line", "section"),
+    [
+        ("Requirements", Section.REQUIREMENTS),
+        ("What you'll bring:", Section.REQUIREMENTS),
+        ("Nice to have", Section.NICE_TO_HAVE),
+        ("Preferred Qualifications:", Section.NICE_TO_HAVE),
+        ("Responsibilities", Section.RESPONSIBILITIES),
+        ("About the role", Section.RESPONSIBILITIES),
+        ("Benefits", Section.BENEFITS),
+        ("What we offer:", Section.BENEFITS),
+        ("About us", Section.COMPANY),
+        ("Experience with GraphQL", None),
+        ("We build Python services for banks.", None),
+    ],
+)
+def test_heading_detection(line: str, section: Section | None) -> None:
+    assert heading_section(line) is section
+
+
+@pytest.mark.parametrize(
+    ("section", "line", "required"),
+    [
+        (Section.PREAMBLE, "You must know Docker", True),
+        (Section.PREAMBLE, "Docker is required", True),
+        (Section.REQUIREMENTS, "Docker", True),
+        (Section.REQUIREMENTS, "Docker is a plus", False),
+        (Section.REQUIREMENTS, "Docker preferred", False),
+        (Section.PREAMBLE, "Bonus: Docker", False),
+        (Section.NICE_TO_HAVE, "Docker", False),
+        (Section.RESPONSIBILITIES, "Run Docker in production", None),
+    ],
+)
+def test_required_cues(section: Section, line: str, required: bool | None) -> None:
+    assert required_of(section, line) is required
+
+
+def test_benefits_and_company_blurbs_are_not_skills(extractor: Extractor) -> None:
+    text = (
+        "About us\nWe are a Kubernetes consultancy with a Python academy.\n"
+        "Requirements\n- Terraform is required\n"
+        "Nice to have\n- GraphQL\n"
+        "Benefits\n- Free AWS certification courses and Docker stickers\n"
+    )
+    found = skills(extractor.extract(text))
+    assert set(found) >= {"Terraform", "GraphQL"}
+    assert not {"Kubernetes", "Python", "AWS", "Docker"} & set(found)
+    assert found["Terraform"].required is True
+    assert found["GraphQL"].required is False
+
+
+def test_cues_bind_to_their_sentence(extractor: Extractor) -> None:
+    found = skills(extractor.extract("Requirements\nStrong JavaScript skills. Java is a plus."))
+    assert found["JavaScript"].required is True
+    assert found["Java"].required is False
+
+
+def test_salient_non_taxonomy_phrases_are_other(extractor: Extractor) -> None:
+    text = "Requirements\nHands-on experience with the Zorblax SDK and QWERTZ tooling."
+    others = {k.term for k in extractor.extract(text) if k.category == "other"}
+    assert others & {"Zorblax", "QWERTZ", "Zorblax SDK"}
+    assert all(k.skill is None for k in extractor.extract(text) if k.category == "other")
+
+
+def test_user_skills_and_aliases_join_the_extraction() -> None:
+    taxonomy = default_taxonomy()
+    trie = overlay_trie(taxonomy, [("Zorblax", "tool", ["zbx"]), ("Kubernetes", "tool", ["kubbi"])])
+    extractor = Extractor(taxonomy, user_trie=trie)
+    found = skills(extractor.extract("Requirements\nWe need zbx and kubbi skills."))
+    assert found["Zorblax"].term == "zbx"
+    assert found["Kubernetes"].term == "kubbi"
+    assert found["Zorblax"].category == "tool"
+
+
+def test_weights_rank_required_hard_skills_first(extractor: Extractor) -> None:
+    text = "Requirements\nPython and Kubernetes are required.\nNice to have\nGraphQL\nTeamwork"
+    keywords = extractor.extract(text)
+    assert keywords[0].skill in {"Python", "Kubernetes"}
+    weights = {k.skill: k.weight for k in keywords}
+    assert weights["Python"] > weights["GraphQL"]
+    assert all(0 < k.weight <= 1 for k in keywords)
