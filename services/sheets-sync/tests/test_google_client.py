@@ -161,3 +161,50 @@ def test_base_urls_are_rewritten() -> None:
     assert client.rewrite("https://www.googleapis.com/drive/v3/files") == (
         "http://127.0.0.1:2/drive/v3/files"
     )
+
+
+def test_values_write_is_split_only_past_the_size_limit() -> None:
+    from sheets_sync.sheet_io import value_ranges, write_values
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.bodies: list[Any] = []
+
+        def values_batch_update(self, spreadsheet_id: str, body: Any) -> None:
+            self.bodies.append(body)
+
+    class Client:
+        http_client = Recorder()
+
+    cells = {(row, 0): "x" * 100 for row in range(1, 200, 2)}  # 100 separate ranges
+    ranges = value_ranges("Sheet1", cells)
+    assert len(ranges) == 100
+    client = Client()
+
+    assert write_values(client, "s", ranges, max_bytes=2_000_000) == 1  # type: ignore[arg-type]
+    assert write_values(client, "s", ranges, max_bytes=3_000) == 6  # type: ignore[arg-type]
+    split = client.http_client.bodies[1:]
+    assert all(len(json.dumps(b["data"], separators=(",", ":"))) <= 3_000 for b in split)
+    assert [r for b in split for r in b["data"]] == ranges
+    assert all(b["valueInputOption"] == "RAW" for b in client.http_client.bodies)
+
+
+def test_credentials_factory_never_mints_tokens_in_fake_mode() -> None:
+    from google.oauth2 import service_account
+
+    from sheets_sync.config import Settings
+    from sheets_sync.google_client import make_credentials
+
+    key = {"client_email": "bot@example.com"}
+    fake = make_credentials(key, Settings(google_credentials_mode="fake"))
+    assert isinstance(fake, Credentials)
+    assert fake.token == "fake:bot@example.com"
+
+    from conftest import service_account_key
+
+    real = make_credentials(
+        service_account_key(), Settings(google_token_url="http://127.0.0.1:9/token")
+    )
+    assert isinstance(real, service_account.Credentials)
+    assert real._token_uri == "http://127.0.0.1:9/token"
+    assert "https://www.googleapis.com/auth/spreadsheets" in real.scopes

@@ -168,3 +168,18 @@ async def test_users_own_header_keeps_its_columns_and_ours_are_added(harness: Ha
     assert beta["Why I care"] == "great team"
     assert beta["Tracker ID"] == str((await harness.by_title("Beta"))["id"])
     assert harness.cell(spreadsheet_id, "Alpha", "Location") == "Oslo"
+
+
+async def test_value_the_tracker_refuses_is_explained_on_the_row(harness: Harness) -> None:
+    spreadsheet_id, connection_id = await harness.linked("Alpha", "Beta")
+    harness.set_cell(spreadsheet_id, "Alpha", "Salary min", "90000")
+    harness.set_cell(spreadsheet_id, "Alpha", "Salary max", "50000")  # min > max: refused
+    harness.set_cell(spreadsheet_id, "Beta", "Status", "offer")
+
+    run = (await harness.sync(connection_id))["run"]
+
+    assert run["status"] == "partial"
+    assert [e["kind"] for e in run["errors"]] == ["update_refused"]
+    assert harness.cell(spreadsheet_id, "Alpha", "Sync note").startswith("Not synced: the tracker")
+    assert (await harness.by_title("Alpha"))["salary_max"] is None
+    assert (await harness.by_title("Beta"))["status"] == "offer"

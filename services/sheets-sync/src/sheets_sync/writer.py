@@ -75,9 +75,14 @@ async def apply_tracker_writes(
             continue
         outcome.created[create.row] = written.application
     for update in plan.updates:
+        errors_before = len(errors)
         result = await _update_one(tracker, update, fields, direction, policy, errors)
         if result is None:
             outcome.failed.add(update.application_id)
+            if len(errors) > errors_before and errors[-1]["kind"] == "update_refused":
+                outcome.notes[update.row] = (
+                    f"Not synced: the tracker refused it ({errors[-1]['message']})"
+                )
             continue
         merge, tracker_values, version = result
         outcome.merges[update.application_id] = merge
