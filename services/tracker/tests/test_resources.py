@@ -226,4 +226,23 @@ async def test_idempotent_creates(
     second = await api.post(f"{T}/{resource}", json=body, headers=headers)
     assert first.status_code == second.status_code == 201
     assert first.json() == second.json()
+    assert "idempotent-replayed" not in first.headers
+    assert second.headers["idempotent-replayed"] == "true"
     assert len(await items(api, resource, h)) == 1
+
+
+async def test_children_of_a_deleted_application_leave_the_lists(
+    api: httpx.AsyncClient, auth: Auth, alice: str
+) -> None:
+    h = auth(alice)
+    gone = await post(api, "applications", h, title="Gone")
+    kept = await post(api, "applications", h, title="Kept")
+    for app in (gone, kept):
+        await post(api, "tasks", h, title=f"Call {app['title']}", application_id=app["id"])
+        await post(api, "interviews", h, application_id=app["id"], scheduled_at=soon(2))
+        await post(api, "notes", h, application_id=app["id"], body=app["title"])
+    await post(api, "tasks", h, title="Unattached")
+    assert (await api.delete(f"{T}/applications/{gone['id']}", headers=h)).status_code == 204
+    assert sorted(t["title"] for t in await items(api, "tasks", h)) == ["Call Kept", "Unattached"]
+    assert [i["application_id"] for i in await items(api, "interviews", h)] == [kept["id"]]
+    assert [n["body"] for n in await items(api, "notes", h)] == ["Kept"]

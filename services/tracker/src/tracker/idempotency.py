@@ -49,8 +49,8 @@ def request_fingerprint(method: str, path: str, body: BaseModel) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _response(status_code: int, body: dict[str, Any]) -> JSONResponse:
-    headers = {}
+def _response(status_code: int, body: dict[str, Any], *, replayed: bool = False) -> JSONResponse:
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
     if isinstance(body.get("version"), int):
         headers["ETag"] = etag_for(body["version"])
     return JSONResponse(body, status_code=status_code, headers=headers)
@@ -89,7 +89,7 @@ async def idempotent_create(
                 "This Idempotency-Key was already used with a different request; "
                 "use a new key for a new request."
             )
-        return _response(stored.response_status, json.loads(stored.response_body))
+        return _response(stored.response_status, json.loads(stored.response_body), replayed=True)
     created = await create()
     payload = created.model_dump(mode="json")
     record = IdempotencyKey(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    ColumnElement,
     Date,
     Float,
     ForeignKey,
@@ -15,6 +17,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    exists,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -112,3 +115,8 @@ class StatusEvent(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     source: Mapped[str] = mapped_column(String(16), default="manual")
     label: Mapped[str | None] = mapped_column(String(200))
+
+
+def of_live_application(application_id: Any) -> ColumnElement[bool]:
+    """True unless ``application_id`` points at a deleted application (children then hide)."""
+    return ~exists().where(Application.id == application_id, Application.deleted_at.is_not(None))

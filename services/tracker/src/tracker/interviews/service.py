@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobhunt_common import UTCDateTime, utcnow
 from jobhunt_common.pagination import PageParams, page_from_rows, paginate_select
-from tracker.applications.models import Application
+from tracker.applications.models import Application, of_live_application
 from tracker.contacts.models import Contact
 from tracker.contacts.service import owned_ids
 from tracker.deps import get_owned, sort_columns
@@ -85,7 +85,9 @@ async def list_interviews(
     session: AsyncSession, owner_id: str, filters: InterviewFilters, page: PageParams
 ) -> tuple[list[Interview], str | None]:
     scheduled = func.coalesce(Interview.scheduled_at, literal(FAR_FUTURE, UTCDateTime()))
-    statement = select(Interview).where(Interview.owner_id == owner_id)
+    statement = select(Interview).where(
+        Interview.owner_id == owner_id, of_live_application(Interview.application_id)
+    )
     if filters.application_id is not None:
         statement = statement.where(Interview.application_id == filters.application_id)
     if filters.upcoming is not None:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from jobhunt_common import Page, PageParamsDep, SessionDep, check_if_match
 from jobhunt_common.pagination import page_from_rows, paginate_select
-from tracker.applications.models import Application
+from tracker.applications.models import Application, of_live_application
 from tracker.deps import (
     FullUser,
     IdempotencyKeyHeader,
@@ -57,7 +57,9 @@ async def list_notes(
     user: FullUser, session: SessionDep, page: PageParamsDep, application_id: int | None = None
 ) -> Page[NoteRead]:
     """Notes, newest first; ``application_id`` narrows to one application."""
-    statement = select(Note).where(Note.owner_id == user.user_id)
+    statement = select(Note).where(
+        Note.owner_id == user.user_id, of_live_application(Note.application_id)
+    )
     if application_id is not None:
         statement = statement.where(Note.application_id == application_id)
     statement = paginate_select(statement, sort_columns(Note.created_at, Note.id), page)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobhunt_common import UTCDateTime, utcnow
 from jobhunt_common.pagination import PageParams, page_from_rows, paginate_select
-from tracker.applications.models import Application
+from tracker.applications.models import Application, of_live_application
 from tracker.deps import get_owned, sort_columns
 from tracker.tasks.models import Task
 from tracker.tasks.schemas import TaskRead
@@ -64,7 +64,9 @@ async def list_tasks(
     session: AsyncSession, owner_id: str, filters: TaskFilters, page: PageParams
 ) -> tuple[list[Task], str | None]:
     due = func.coalesce(Task.due_at, literal(FAR_FUTURE, UTCDateTime()))
-    statement = select(Task).where(Task.owner_id == owner_id)
+    statement = select(Task).where(
+        Task.owner_id == owner_id, of_live_application(Task.application_id)
+    )
     if filters.application_id is not None:
         statement = statement.where(Task.application_id == filters.application_id)
     if filters.done is not None:
