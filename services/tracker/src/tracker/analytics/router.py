@@ -34,8 +34,8 @@ async def load_histories(session: AsyncSession, owner_id: str) -> list[Applicati
     """Every live application of the owner with its status events, oldest event first."""
     applications = await session.execute(
         select(Application.id, Application.status, Application.source, Application.applied_at)
+        # No ORDER BY: it would make SQLite scan the whole table instead of an owner index.
         .where(Application.owner_id == owner_id, Application.deleted_at.is_(None))
-        .order_by(Application.id)
     )
     histories = {
         row.id: ApplicationHistory(status=row.status, source=row.source, applied_at=row.applied_at)
@@ -45,7 +45,7 @@ async def load_histories(session: AsyncSession, owner_id: str) -> list[Applicati
     events = await session.execute(
         select(StatusEvent.application_id, StatusEvent.to_status, StatusEvent.at)
         .where(StatusEvent.owner_id == owner_id)
-        .order_by(StatusEvent.application_id, StatusEvent.at, StatusEvent.id)
+        .order_by(StatusEvent.at, StatusEvent.id)
     )
     for event in events:
         changes[event.application_id].append(StatusChange(event.to_status, event.at))

@@ -20,16 +20,15 @@ from jobhunt_common import Database, utcnow
 from tracker.applications.models import Application, StatusEvent
 from tracker.companies.models import Company
 from tracker.transfer.json_format import (
+    EVENT_COLUMNS,
     FORMAT_NAME,
     FORMAT_VERSION,
     SECTIONS,
     Section,
-    export_event,
-    export_item,
     to_json_value,
 )
 
-BATCH = 1000
+BATCH = 2000
 
 CSV_COLUMNS = (
     "title",
@@ -98,12 +97,16 @@ async def stream_csv(
 ) -> AsyncIterator[str]:
     """The owner's applications as CSV, header first."""
     yield _csv_line(list(CSV_COLUMNS))
+    columns = [
+        Company.name.label("company") if name == "company" else getattr(Application, name)
+        for name in CSV_COLUMNS
+    ]
     last_id = 0
     while True:
         async with database.sessionmaker() as session:
             rows = (
                 await session.execute(
-                    select(Application, Company.name)
+                    select(Application.id, *columns)
                     .outerjoin(Company, Company.id == Application.company_id)
                     .where(
                         Application.owner_id == owner_id,
@@ -116,49 +119,48 @@ async def stream_csv(
             ).all()
         if not rows:
             return
-        lines = []
-        for application, company in rows:
-            lines.append(
-                _csv_line(
-                    [
-                        _csv_cell(
-                            name, company if name == "company" else getattr(application, name)
-                        )
-                        for name in CSV_COLUMNS
-                    ]
-                )
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        for row in rows:
+            writer.writerow(
+                [_csv_cell(name, value) for name, value in zip(CSV_COLUMNS, row[1:], strict=True)]
             )
-        yield "".join(lines)
-        last_id = rows[-1][0].id
+        yield buffer.getvalue()
+        last_id = rows[-1][0]
 
 
 async def _section_batches(
     session_factory: Database, owner_id: str, section: Section, include_deleted: bool
 ) -> AsyncIterator[list[dict[str, Any]]]:
     model: Any = section.model
+    columns = section.columns
     last_id = 0
     while True:
         async with session_factory.sessionmaker() as session:
-            rows = list(
-                (
-                    await session.scalars(
-                        select(model)
-                        .where(
-                            model.owner_id == owner_id,
-                            model.id > last_id,
-                            _live(model, owner_id, include_deleted),
-                        )
-                        .order_by(model.id)
-                        .limit(BATCH)
+            rows = (
+                await session.execute(
+                    select(*columns)
+                    .where(
+                        model.owner_id == owner_id,
+                        model.id > last_id,
+                        _live(model, owner_id, include_deleted),
                     )
-                ).all()
-            )
+                    .order_by(model.id)
+                    .limit(BATCH)
+                )
+            ).all()
             if not rows:
                 return
-            items = [export_item(section, row) for row in rows]
+            items = [
+                {
+                    column.name: to_json_value(value)
+                    for column, value in zip(columns, row, strict=True)
+                }
+                for row in rows
+            ]
             await _attach(session, section, items, owner_id, include_deleted)
         yield items
-        last_id = rows[-1].id
+        last_id = items[-1]["id"]
 
 
 async def _attach(
@@ -172,12 +174,15 @@ async def _attach(
     ids = [item["id"] for item in items]
     if section.name == "applications":
         events: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for event in await session.scalars(
-            select(StatusEvent)
+        event_columns = [getattr(StatusEvent, name) for name in EVENT_COLUMNS]
+        for application_id, *values in await session.execute(
+            select(StatusEvent.application_id, *event_columns)
             .where(StatusEvent.application_id.in_(ids))
             .order_by(StatusEvent.application_id, StatusEvent.at, StatusEvent.id)
         ):
-            events[event.application_id].append(export_event(event))
+            events[application_id].append(
+                {name: to_json_value(v) for name, v in zip(EVENT_COLUMNS, values, strict=True)}
+            )
         for item in items:
             item["status_events"] = events.get(item["id"], [])
     for link in section.links:

@@ -124,15 +124,6 @@ def to_json_value(value: Any) -> Any:
     return value
 
 
-def export_item(section: Section, row: Any) -> dict[str, Any]:
-    """One ORM row as a JSON object of this format."""
-    return {c.name: to_json_value(getattr(row, c.key)) for c in section.columns}
-
-
-def export_event(event: StatusEvent) -> dict[str, Any]:
-    return {name: to_json_value(getattr(event, name)) for name in EVENT_COLUMNS}
-
-
 class ItemError(ValueError):
     def __init__(self, field_name: str | None, message: str) -> None:
         super().__init__(message)
