@@ -26,6 +26,7 @@ import httpx
 PROBE_INTERVAL_SECONDS = 0.2
 READY_PROBE_INTERVAL_SECONDS = 10.0
 HEALTHY_RUN_SECONDS = 30.0
+LOG_ROTATE_BYTES = 20 * 1024 * 1024
 _PR_SET_PDEATHSIG = 1
 
 
@@ -168,8 +169,12 @@ class Supervisor:
         failures = 0
         while not self.stopping.is_set():
             started_at = time.monotonic()
-            await self._spawn(child)
-            returncode = await self._watch(child, probe)
+            try:
+                await self._spawn(child)
+            except OSError as exc:  # cannot even start it: report, back off, try again
+                how = f"could not start ({exc})"
+            else:
+                how = describe_exit(await self._watch(child, probe))
             if self.stopping.is_set():
                 return
             child.settled.set()
@@ -178,7 +183,6 @@ class Supervisor:
             failures += 1
             delay = min(self.backoff_seconds * 2 ** (failures - 1), self.backoff_max_seconds)
             child.restarts += 1
-            how = describe_exit(returncode)
             self._set(child, ChildState.RESTARTING, how)
             self.reporter.event(
                 f"{child.name} {how}; restarting in {delay:g}s "
@@ -189,6 +193,8 @@ class Supervisor:
     async def _spawn(self, child: Child) -> None:
         spec = child.spec
         spec.log_path.parent.mkdir(parents=True, exist_ok=True)
+        if spec.log_path.exists() and spec.log_path.stat().st_size > LOG_ROTATE_BYTES:
+            spec.log_path.replace(spec.log_path.with_name(spec.log_path.name + ".1"))
         log: IO[bytes] = spec.log_path.open("ab")
         try:
             log.write(f"\n--- jobhunt up: starting {spec.name} on {spec.url}\n".encode())
@@ -248,22 +254,24 @@ class Supervisor:
 
     async def stop_all(self) -> None:
         """SIGTERM every child's group (gateway first), wait, SIGKILL what remains."""
-        running = [c for c in reversed(self.children) if c.process and c.process.returncode is None]
-        for child in running:
-            assert child.process is not None
+        running = [
+            (child, child.process)
+            for child in reversed(self.children)
+            if child.process is not None and child.process.returncode is None
+        ]
+        for child, process in running:
             self._set(child, ChildState.STOPPING)
-            _signal_group(child.process.pid, signal.SIGTERM)
-        waits = [c.process.wait() for c in running if c.process is not None]
-        _, pending = await asyncio.wait(
-            [asyncio.ensure_future(w) for w in waits], timeout=self.stop_timeout_seconds
-        )
-        for child in running:
-            assert child.process is not None
-            if child.process.returncode is None:
-                self.reporter.event(f"{child.name} did not stop in time; killing it")
-            _signal_group(child.process.pid, signal.SIGKILL)
-        if pending:
-            await asyncio.wait(pending, timeout=5.0)
+            _signal_group(process.pid, signal.SIGTERM)
+        if running:
+            waits = {asyncio.ensure_future(process.wait()) for _, process in running}
+            _, pending = await asyncio.wait(waits, timeout=self.stop_timeout_seconds)
+            for child, process in running:
+                if process.returncode is None:
+                    self.reporter.event(f"{child.name} did not stop in time; killing it")
+                # Also reaches anything the child started in its group and left behind.
+                _signal_group(process.pid, signal.SIGKILL)
+            if pending:
+                await asyncio.wait(pending, timeout=5.0)
         for child in self.children:
             if child.state is not ChildState.WAITING:
                 self._set(child, ChildState.STOPPED)

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from conftest import free_port
+from jobhunt_cli.supervisor import Child, ChildSpec, ChildState, Reporter, Supervisor
+
+
+class Recorder(Reporter):
+    """Records events; sets ``stop`` once ``stop_when`` holds for the children."""
+
+    def __init__(self, stop: asyncio.Event, stop_when: Callable[[Sequence[Child]], bool]) -> None:
+        self.events: list[str] = []
+        self.stop = stop
+        self.stop_when = stop_when
+
+    def update(self, children: Sequence[Child]) -> None:
+        if self.stop_when(children):
+            self.stop.set()
+
+    def event(self, message: str) -> None:
+        self.events.append(message)
+
+
+STUBBORN_SERVER = """
+import signal
+from http.server import BaseHTTPRequestHandler, HTTPServer
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+class Ready(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+HTTPServer(("127.0.0.1", {port}), Ready).serve_forever()
+"""
+
+
+def spec(tmp_path: Path, name: str, code: str) -> ChildSpec:
+    return ChildSpec(
+        name=name,
+        argv=[sys.executable, "-c", code],
+        env={},
+        host="127.0.0.1",
+        port=free_port(),
+        probe_path="/readyz",
+        log_path=tmp_path / f"{name}.log",
+    )
+
+
+async def test_a_crashing_child_is_restarted_with_exponential_backoff(tmp_path: Path) -> None:
+    stop = asyncio.Event()
+    recorder = Recorder(stop, lambda children: children[0].restarts >= 4)
+    crasher = spec(tmp_path, "crasher", "import sys; print('boom'); sys.exit(3)")
+    supervisor = Supervisor([crasher], None, recorder, backoff_seconds=0.01)
+
+    await supervisor.run(stop)
+
+    delays = [e.split("restarting in ")[1].split("s ")[0] for e in recorder.events]
+    assert delays[:4] == ["0.01", "0.02", "0.04", "0.08"]
+    assert recorder.events[0].startswith("crasher exited with code 3; restarting in 0.01s")
+    assert crasher.log_path.read_text().count("boom") >= 4
+    assert supervisor.services[0].state is ChildState.STOPPED
+
+
+async def test_stop_kills_a_child_that_ignores_sigterm(tmp_path: Path) -> None:
+    stop = asyncio.Event()
+    recorder = Recorder(stop, lambda children: children[0].state is ChildState.READY)
+    port = free_port()
+    # Ready (answers /readyz) only once SIGTERM is ignored, so the stop surely meets that.
+    stubborn = spec(tmp_path, "stubborn", STUBBORN_SERVER.format(port=port))
+    stubborn = dataclasses.replace(stubborn, port=port)
+    supervisor = Supervisor([stubborn], None, recorder, stop_timeout_seconds=0.5)
+
+    await supervisor.run(stop)
+
+    process = supervisor.services[0].process
+    assert process is not None
+    assert process.returncode == -9
+    assert "stubborn did not stop in time; killing it" in recorder.events
