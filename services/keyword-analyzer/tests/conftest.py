@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
 
 from jobhunt_common.testing import app_client
 from keyword_analyzer.config import Settings

@@ -74,7 +74,7 @@ def test_no_match_inside_other_words(extractor: Extractor) -> None:
     assert "Java" not in found
     assert "R" not in found
     assert found["Go"].term == "Golang" if "Go" in found else True
-    lower_go = [k for k in extractor.extract("Requirements\nReady to go and go again.")]
+    lower_go = extractor.extract("Requirements\nReady to go and go again.")
     assert all(k.skill != "Go" for k in lower_go)
 
 
