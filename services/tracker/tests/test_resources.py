@@ -246,3 +246,43 @@ async def test_children_of_a_deleted_application_leave_the_lists(
     assert sorted(t["title"] for t in await items(api, "tasks", h)) == ["Call Kept", "Unattached"]
     assert [i["application_id"] for i in await items(api, "interviews", h)] == [kept["id"]]
     assert [n["body"] for n in await items(api, "notes", h)] == ["Kept"]
+
+
+@pytest.mark.parametrize("resource", ["companies", "contacts", "interviews", "tasks", "notes"])
+async def test_cursor_pages_cover_every_row_once(
+    api: httpx.AsyncClient, auth: Auth, alice: str, resource: str
+) -> None:
+    h = auth(alice)
+    app = await post(api, "applications", h, title="Eng")
+    bodies: list[dict[str, Any]] = {
+        "companies": [{"name": n} for n in ("b", "a", "c", "d")],
+        "contacts": [{"name": n} for n in ("b", "a", "b", "c")],
+        "interviews": [
+            {"application_id": app["id"], "scheduled_at": soon(2)},
+            {"application_id": app["id"]},
+            {"application_id": app["id"], "scheduled_at": soon(1)},
+            {"application_id": app["id"]},
+        ],
+        "tasks": [
+            {"title": "undated 1"},
+            {"title": "dated", "due_at": soon(1)},
+            {"title": "undated 2"},
+            {"title": "dated earlier", "due_at": soon(-1)},
+        ],
+        "notes": [{"application_id": app["id"], "body": str(n)} for n in range(4)],
+    }[resource]
+    created = [(await post(api, resource, h, **body))["id"] for body in bodies]
+    whole = [row["id"] for row in await items(api, resource, h, limit=200)]
+    paged: list[int] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 1}
+        if cursor:
+            params["cursor"] = cursor
+        page = (await api.get(f"{T}/{resource}", params=params, headers=h)).json()
+        paged += [row["id"] for row in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert paged == whole
+    assert sorted(paged) == sorted(created)
