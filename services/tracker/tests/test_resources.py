@@ -286,3 +286,35 @@ async def test_cursor_pages_cover_every_row_once(
             break
     assert paged == whole
     assert sorted(paged) == sorted(created)
+
+
+@pytest.mark.parametrize("resource", ["companies", "contacts", "interviews", "tasks", "notes"])
+async def test_bad_creates_are_4xx_and_store_nothing(
+    api: httpx.AsyncClient, auth: Auth, alice: str, resource: str
+) -> None:
+    h = auth(alice)
+    app = await post(api, "applications", h, title="Eng")
+    valid: dict[str, Any] = {
+        "companies": {"name": "Acme"},
+        "contacts": {"name": "Rita"},
+        "interviews": {"application_id": app["id"]},
+        "tasks": {"title": "Call"},
+        "notes": {"application_id": app["id"], "body": "x"},
+    }[resource]
+    bad_bodies: list[Any] = [
+        {**valid, "unknown_field": 1},
+        {key: [value] for key, value in valid.items()},  # wrong types
+        {},
+        [valid],
+    ]
+    for body in bad_bodies:
+        response = await api.post(f"{T}/{resource}", json=body, headers=h)
+        assert response.status_code == 422, (body, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    malformed = await api.post(
+        f"{T}/{resource}", content=b"{nope", headers={**h, "Content-Type": "application/json"}
+    )
+    assert malformed.status_code == 400
+    oversize = await api.post(f"{T}/{resource}", json={**valid, "notes": "x" * 70_000}, headers=h)
+    assert oversize.status_code == 413
+    assert await items(api, resource, h) == []
