@@ -74,11 +74,9 @@ async def idempotent_create(
     if not key or len(key) > MAX_KEY_LENGTH:
         raise Unprocessable(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.")
     fingerprint = request_fingerprint(method, path, body)
-    # Expired keys of this owner go first, so a key is remembered for KEY_TTL only.
+    # Expired keys go first (a range of the created_at index), so a key lives KEY_TTL.
     await session.execute(
-        delete(IdempotencyKey).where(
-            IdempotencyKey.owner_id == owner_id, IdempotencyKey.created_at < utcnow() - KEY_TTL
-        )
+        delete(IdempotencyKey).where(IdempotencyKey.created_at < utcnow() - KEY_TTL)
     )
     stored = await session.scalar(
         select(IdempotencyKey).where(IdempotencyKey.owner_id == owner_id, IdempotencyKey.key == key)

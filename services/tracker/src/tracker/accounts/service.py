@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -130,6 +130,9 @@ async def login(
         raise Unauthorized(BAD_CREDENTIALS)
     user.failed_logins = 0
     user.locked_until = None
+    await session.execute(
+        delete(RefreshToken).where(RefreshToken.owner_id == user.id, RefreshToken.expires_at < now)
+    )
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = await _hash_password(hasher, password)
     return await _issue_pair(session, signer, settings, user.id, uuid.uuid4().hex)
