@@ -1,69 +1,18 @@
 from __future__ import annotations
 
-import socket
 import sys
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import uvicorn
 from typer.testing import CliRunner, Result
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fake_api import FakeState, create_fake_api
+from cli_fake_api import FakeState, create_fake_api
+from cli_helpers import Invoke, ServerThread
 
 from jobhunt_cli.main import app
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll ``condition`` until it returns something truthy; fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
-
-
-class ServerThread:
-    """A real HTTP server for an ASGI app on a free loopback port, on a thread."""
-
-    def __init__(self, asgi_app: Any) -> None:
-        self.port = free_port()
-        config = uvicorn.Config(
-            asgi_app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> ServerThread:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture
@@ -85,9 +34,6 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("JOBHUNT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("JOBHUNT_URL", raising=False)
     return config_dir
-
-
-Invoke = Callable[..., Result]
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-
-from conftest import Invoke, ServerThread
+from cli_helpers import Invoke, ServerThread
 
 tracker_main = pytest.importorskip("tracker.main", reason="the tracker service is not there yet")
 from tracker.config import Settings  # noqa: E402

@@ -4,10 +4,8 @@ import json
 
 import httpx
 import pytest
-from fake_api import FakeState
-from test_auth_commands import register
-
-from conftest import Invoke
+from cli_fake_api import FakeState
+from cli_helpers import Invoke, register
 
 
 @pytest.fixture

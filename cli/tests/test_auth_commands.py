@@ -4,16 +4,8 @@ import json
 import stat
 from pathlib import Path
 
-from fake_api import FakeState
-
-from conftest import Invoke, free_port
-
-
-def register(jobhunt: Invoke, url: str, email: str = "ada@example.com") -> None:
-    result = jobhunt(
-        "register", "--email", email, "--password-stdin", "--url", url, input="correct horse\n"
-    )
-    assert result.exit_code == 0, result.output
+from cli_fake_api import FakeState
+from cli_helpers import Invoke, free_port, register
 
 
 def test_register_logs_in_and_keeps_tokens_private(

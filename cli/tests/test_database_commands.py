@@ -7,8 +7,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from cli_helpers import Invoke
 
-from conftest import Invoke
 from jobhunt_cli.services import SERVICES
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
+from cli_helpers import Invoke, free_port, wait_for
 
-from conftest import Invoke, free_port, wait_for
 from jobhunt_cli.credentials import CredentialStore
 from jobhunt_cli.services import gateway_unavailable_reason
 

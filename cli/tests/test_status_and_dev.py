@@ -5,8 +5,7 @@ import sys
 
 import httpx
 import pytest
-
-from conftest import Invoke, free_port, wait_for
+from cli_helpers import Invoke, free_port, wait_for
 
 
 def test_status_of_a_stack_that_is_not_running(jobhunt: Invoke) -> None:

@@ -6,7 +6,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from conftest import free_port
+from cli_helpers import free_port
+
 from jobhunt_cli.supervisor import Child, ChildSpec, ChildState, Reporter, Supervisor
 
 
