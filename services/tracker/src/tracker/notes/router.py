@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 
 from jobhunt_common import Page, PageParamsDep, SessionDep, check_if_match
-from jobhunt_common.pagination import page_from_rows, paginate_select
-from tracker.applications.models import Application, of_live_application
 from tracker.deps import (
     FullUser,
     IdempotencyKeyHeader,
     IfMatch,
     get_owned,
     set_etag,
-    sort_columns,
 )
 from tracker.idempotency import idempotent_create
+from tracker.notes import service
 from tracker.notes.models import Note
 from tracker.notes.schemas import NoteCreate, NoteRead, NoteUpdate
 
@@ -35,10 +32,7 @@ async def create_note(
     """Add a note to an application."""
 
     async def create() -> NoteRead:
-        await get_owned(session, Application, body.application_id, user.user_id, what="application")
-        note = Note(owner_id=user.user_id, application_id=body.application_id, body=body.body)
-        session.add(note)
-        await session.flush()
+        note = await service.create_note(session, user.user_id, body.application_id, body.body)
         return NoteRead.model_validate(note)
 
     return await idempotent_create(
@@ -57,14 +51,7 @@ async def list_notes(
     user: FullUser, session: SessionDep, page: PageParamsDep, application_id: int | None = None
 ) -> Page[NoteRead]:
     """Notes, newest first; ``application_id`` narrows to one application."""
-    statement = select(Note).where(
-        Note.owner_id == user.user_id, of_live_application(Note.application_id)
-    )
-    if application_id is not None:
-        statement = statement.where(Note.application_id == application_id)
-    statement = paginate_select(statement, sort_columns(Note.created_at, Note.id), page)
-    rows = (await session.scalars(statement)).all()
-    items, next_cursor = page_from_rows(rows, page, lambda note: [note.created_at, note.id])
+    items, next_cursor = await service.list_notes(session, user.user_id, application_id, page)
     return Page(items=[NoteRead.model_validate(n) for n in items], next_cursor=next_cursor)
 
 
