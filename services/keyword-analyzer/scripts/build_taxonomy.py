@@ -376,6 +376,8 @@ class Instance:
     capitalised: bool
     repeated: bool
     label: bool
+    words: int = 1
+    short_line: bool = False
 
 
 @dataclass
@@ -418,6 +420,8 @@ def observe(cands: list[Candidate], postings: list[Posting]) -> Observations:
                     any(c.isupper() for s in surfaces for c in s),
                     keyword.count > 1,
                     label,
+                    keyword.term.count(" ") + 1,
+                    keyword.short_line,
                 )
             )
     return obs
@@ -457,6 +461,9 @@ FEATURES = (
     "preamble",
     "capitalised",
     "repeated",
+    "multiword",
+    "long_term",
+    "short_line",
 )
 
 
@@ -470,6 +477,9 @@ def features(logit: float, inst: Instance) -> list[float]:
         float(section == "preamble"),
         float(inst.capitalised),
         float(inst.repeated),
+        float(inst.words >= 2),
+        float(inst.words >= 3),
+        float(inst.short_line),
     ]
 
 

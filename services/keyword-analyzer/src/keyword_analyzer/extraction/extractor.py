@@ -40,6 +40,8 @@ SECTION_RANK = {
     Section.BENEFITS.value: 0,
 }
 SCORED_GROUPS = frozenset({"hard", "other"})
+# A line this short is a list item or a tag line ("Technologies: vue.js vuex mysql").
+SHORT_LINE_WORDS = 8
 
 
 @dataclass
@@ -59,6 +61,7 @@ class Keyword:
     section: str = Section.PREAMBLE.value
     prior_logit: float = 0.0
     confidence: float = 1.0
+    short_line: bool = False
 
 
 class Extractor:
@@ -161,6 +164,7 @@ class Extractor:
                 required,
                 section,
                 term.logit,
+                count <= SHORT_LINE_WORDS,
             )
             cursor = span_end - start + 1
             i = j + 1
@@ -292,6 +296,7 @@ class Extractor:
         required: bool | None,
         section: Section,
         logit: float,
+        short_line: bool = False,
     ) -> None:
         key = skill.name.lower() if skill is not None else "\0" + term.lower()
         keyword = found.get(key)
@@ -308,6 +313,7 @@ class Extractor:
                 idf=skill.idf if skill is not None else self.taxonomy.max_idf,
                 section=section.value,
                 prior_logit=logit,
+                short_line=short_line,
             )
             return
         keyword.count += 1
@@ -319,6 +325,7 @@ class Extractor:
         if SECTION_RANK[section.value] > SECTION_RANK[keyword.section]:
             keyword.section = section.value
         keyword.prior_logit = max(keyword.prior_logit, logit)
+        keyword.short_line = keyword.short_line or short_line
 
     def _finish(self, found: dict[str, Keyword]) -> list[Keyword]:
         max_idf = self.taxonomy.max_idf or 1.0
@@ -330,9 +337,15 @@ class Extractor:
                     capitalised = keyword.term != keyword.term.lower() or any(
                         v != v.lower() for v in keyword.variants
                     )
+                    words = keyword.term.count(" ") + 1
                     keyword.confidence = round(
                         model.probability(
-                            keyword.prior_logit, keyword.section, capitalised, keyword.count > 1
+                            keyword.prior_logit,
+                            keyword.section,
+                            capitalised,
+                            keyword.count > 1,
+                            words=words,
+                            short_line=keyword.short_line,
                         ),
                         3,
                     )

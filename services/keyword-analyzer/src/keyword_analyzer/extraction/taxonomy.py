@@ -57,9 +57,19 @@ class ConfidenceModel:
     capitalised: float
     repeated: float
     threshold: float
+    multiword: float = 0.0
+    long_term: float = 0.0
+    short_line: float = 0.0
 
     def probability(
-        self, prior_logit: float, section: str, capitalised: bool, repeated: bool
+        self,
+        prior_logit: float,
+        section: str,
+        capitalised: bool,
+        repeated: bool,
+        *,
+        words: int = 1,
+        short_line: bool = False,
     ) -> float:
         z = (
             self.bias
@@ -69,6 +79,9 @@ class ConfidenceModel:
             + (self.preamble if section == "preamble" else 0.0)
             + (self.capitalised if capitalised else 0.0)
             + (self.repeated if repeated else 0.0)
+            + (self.multiword if words >= 2 else 0.0)
+            + (self.long_term if words >= 3 else 0.0)
+            + (self.short_line if short_line else 0.0)
         )
         return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
@@ -81,6 +94,9 @@ class ConfidenceModel:
             + max(self.requirements, self.responsibilities, self.preamble, 0.0)
             + max(self.capitalised, 0.0)
             + max(self.repeated, 0.0)
+            + max(self.multiword, 0.0)
+            + max(self.long_term, 0.0)
+            + max(self.short_line, 0.0)
         )
         cut = min(max(self.threshold, 1e-6), 1 - 1e-6)
         return (math.log(cut / (1 - cut)) - best_context) / self.prior
