@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,9 +15,11 @@ from jobhunt_common.errors import install_error_handlers
 from jobhunt_common.health import health_router
 from jobhunt_common.limits import BodySizeLimitMiddleware
 from jobhunt_common.logging import RequestContextMiddleware, configure_logging
+from jobhunt_common.preflight import ConfigurationError, database_url_problem, public_key_problem
 from jobhunt_common.settings import ServiceSettings
 
 StartupHook = Callable[[FastAPI], Awaitable[None]]
+logger = logging.getLogger("jobhunt.app")
 
 
 def create_service_app(
@@ -30,9 +33,16 @@ def create_service_app(
     on_shutdown: Sequence[StartupHook] = (),
     configure_logs: bool = True,
 ) -> FastAPI:
-    """A FastAPI app with the database, token verifier, errors, logs, limits and probes wired."""
+    """A FastAPI app with the database, token verifier, errors, logs, limits and probes wired.
+
+    Raises ``ConfigurationError`` (one line naming the setting) for a database URL that
+    cannot work; an unreachable database only keeps ``/readyz`` at 503 until it answers.
+    """
     if configure_logs:
         configure_logging(settings.service_name, settings.log_level)
+    url_problem = database_url_problem(settings)
+    if url_problem is not None:
+        raise ConfigurationError(url_problem)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -44,6 +54,9 @@ def create_service_app(
         try:
             for hook in on_startup:
                 await hook(app)
+            key_problem = public_key_problem(settings)
+            if key_problem is not None:
+                logger.error("%s: not ready until it can", key_problem)
             yield
         finally:
             for hook in on_shutdown:

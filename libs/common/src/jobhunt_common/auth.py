@@ -21,7 +21,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from jobhunt_common.db import utcnow
-from jobhunt_common.errors import Forbidden, Unauthorized
+from jobhunt_common.errors import Forbidden, ServiceUnavailable, Unauthorized
 
 ALGORITHM = "EdDSA"
 FULL_ACCESS = "full"
@@ -124,9 +124,13 @@ class TokenVerifier:
     def verify(self, token: str) -> Principal:
         """The principal of a valid token; ``Unauthorized`` for anything else."""
         try:
+            public_key = self.public_key
+        except (OSError, ValueError) as exc:  # a missing key is the server's fault, not a 500
+            raise ServiceUnavailable("Access tokens cannot be verified right now.") from exc
+        try:
             claims = jwt.decode(
                 token,
-                self.public_key,
+                public_key,
                 algorithms=[ALGORITHM],
                 audience=self.audience,
                 issuer=self.issuer,

@@ -4,6 +4,10 @@ The target must already be migrated to the same Alembic head as the source. Tabl
 reflected from both sides, copied in foreign-key order in batches inside one target
 transaction, PostgreSQL sequences are moved past the copied ids, and then each table's
 row count and a checksum of its canonicalised rows are compared on both sides.
+
+Derived tables are not copied: SQLite virtual tables (FTS5 full-text indexes) and their
+shadow tables, with the same-named table on the other side. The services keep those in
+step with triggers, so the target's own triggers rebuild them as the rows arrive.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from jobhunt_common.migrations import current_revisions
 from jobhunt_common.settings import async_database_url
 
 ALEMBIC_TABLE = "alembic_version"
+_SHADOW_SUFFIXES = {"config", "content", "data", "docsize", "idx"}
 _MODULUS = 2**256
 
 
@@ -70,6 +75,8 @@ class CopyReport:
     revision: tuple[str, ...]
     tables: tuple[TableCopy, ...]
     sequences_reset: tuple[str, ...]
+    # Derived tables (SQLite full-text indexes) not copied: the target's triggers rebuild them.
+    skipped: tuple[str, ...] = ()
 
     @property
     def verified(self) -> bool:
@@ -106,15 +113,18 @@ async def copy_database(
     target = create_engine(async_database_url(target_url))
     try:
         revision = await _same_revision(source, target)
-        source_tables = await _reflect(source)
-        target_tables = await _reflect(target)
-        tables = _matching_tables(source_tables, target_tables)
+        source_schema = await _reflect(source)
+        tables, skipped = _plan(source_schema, await _reflect(target))
         async with target.begin() as target_connection:
             await _ensure_empty(target_connection, tables, replace=replace)
             async with source.connect() as source_connection:
                 for table in tables:
                     await _copy_table(
-                        source_connection, target_connection, table, source_tables, batch_size
+                        source_connection,
+                        target_connection,
+                        table,
+                        source_schema.tables,
+                        batch_size,
                     )
             sequences = await _reset_sequences(target_connection, tables)
         results = await _compare_all(source, target)
@@ -127,6 +137,7 @@ async def copy_database(
         revision=tuple(sorted(revision)),
         tables=tuple(results),
         sequences_reset=tuple(sequences),
+        skipped=skipped,
     )
 
 
@@ -147,34 +158,62 @@ async def _same_revision(source: AsyncEngine, target: AsyncEngine) -> set[str]:
     return source_revision
 
 
-async def _reflect(engine: AsyncEngine) -> dict[str, Table]:
-    def reflect(connection: Connection) -> dict[str, Table]:
+@dataclass(frozen=True)
+class _Schema:
+    tables: dict[str, Table]  # FK-safe order: parents before children
+    derived: frozenset[str]  # SQLite virtual tables (full-text indexes) and their shadows
+
+
+async def _reflect(engine: AsyncEngine) -> _Schema:
+    def reflect(connection: Connection) -> _Schema:
+        derived = _sqlite_derived_tables(connection)
         metadata = MetaData()
-        metadata.reflect(connection)
-        # FK-safe order: parents before children (a cycle would need deferred constraints).
-        return {
-            table.name: table for table in metadata.sorted_tables if table.name != ALEMBIC_TABLE
-        }
+        metadata.reflect(
+            connection, only=lambda name, _: name not in derived and name != ALEMBIC_TABLE
+        )
+        # A cycle between tables would need deferred constraints; SQLAlchemy warns then.
+        return _Schema({table.name: table for table in metadata.sorted_tables}, derived)
 
     async with engine.connect() as connection:
         return await connection.run_sync(reflect)
 
 
-def _matching_tables(source: Mapping[str, Table], target: Mapping[str, Table]) -> list[Table]:
-    if set(source) != set(target):
+def _sqlite_derived_tables(connection: Connection) -> frozenset[str]:
+    """SQLite virtual tables and their shadow tables: indexes the target's triggers rebuild."""
+    if connection.dialect.name != "sqlite":
+        return frozenset()
+    master = "SELECT name, sql FROM sqlite_master WHERE type = 'table'"
+    tables = {name: sql or "" for name, sql in connection.exec_driver_sql(master)}
+    virtual = {name for name, sql in tables.items() if sql.upper().startswith("CREATE VIRTUAL")}
+    shadows = {
+        name
+        for name in tables
+        for parent in virtual
+        if name.startswith(parent + "_") and name[len(parent) + 1 :] in _SHADOW_SUFFIXES
+    }
+    return frozenset(virtual | shadows)
+
+
+def _plan(source: _Schema, target: _Schema) -> tuple[list[Table], tuple[str, ...]]:
+    """The target tables to copy, in order, and the derived ones left to the target."""
+    derived = source.derived | target.derived
+    source_tables = {n: t for n, t in source.tables.items() if n not in derived}
+    target_tables = {n: t for n, t in target.tables.items() if n not in derived}
+    if set(source_tables) != set(target_tables):
         raise SchemaMismatch(
-            f"The tables differ: only in the source {sorted(set(source) - set(target))}, "
-            f"only in the target {sorted(set(target) - set(source))}."
+            f"The tables differ: only in the source "
+            f"{sorted(set(source_tables) - set(target_tables))}, "
+            f"only in the target {sorted(set(target_tables) - set(source_tables))}."
         )
-    for name, table in target.items():
-        source_columns = set(source[name].columns.keys())
+    for name, table in target_tables.items():
+        source_columns = set(source_tables[name].columns.keys())
         target_columns = set(table.columns.keys())
         if source_columns != target_columns:
             raise SchemaMismatch(
                 f"Table {name} has columns {sorted(source_columns)} in the source and "
                 f"{sorted(target_columns)} in the target."
             )
-    return list(target.values())
+    return list(target_tables.values()), tuple(sorted(derived))
 
 
 async def _ensure_empty(
@@ -257,10 +296,11 @@ async def compare_databases(source_url: str, target_url: str) -> tuple[TableCopy
 
 
 async def _compare_all(source: AsyncEngine, target: AsyncEngine) -> list[TableCopy]:
-    source_tables = await _reflect(source)
-    target_tables = await _reflect(target)
+    source_schema = await _reflect(source)
+    tables, _ = _plan(source_schema, await _reflect(target))
+    source_tables = source_schema.tables
     results = []
-    for table in _matching_tables(source_tables, target_tables):
+    for table in tables:
         source_rows, source_checksum = await _checksum(source, source_tables[table.name], table)
         target_rows, target_checksum = await _checksum(target, table, table)
         results.append(

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from jobhunt_common.db import Database
 from jobhunt_common.errors import PROBLEM_CONTENT_TYPE, problem_body
 from jobhunt_common.migrations import current_revisions, head_revisions
+from jobhunt_common.preflight import public_key_problem
 
 logger = logging.getLogger("jobhunt.health")
 
@@ -40,6 +41,9 @@ def health_router(migrations_dir: Path) -> APIRouter:
                 f"The database schema is at {sorted(current) or 'nothing'}, "
                 f"expected {sorted(heads)}: run the migrations."
             )
+        key_problem = public_key_problem(request.app.state.settings)
+        if key_problem is not None:
+            return _not_ready(f"{key_problem}: access tokens cannot be verified.")
         return {"status": "ready", "database": database.dialect, "revision": sorted(current)}
 
     return router
