@@ -163,10 +163,17 @@ async def test_tasks_follow_ups_and_done(api: httpx.AsyncClient, auth: Auth, ali
     assert follow_up["kind"] == "follow_up"
     assert follow_up["auto_created"] is True
     assert follow_up["due_at"] == moved.json()["follow_up_at"]
-    # Moving away and back does not pile up a second open follow-up.
-    await api.patch(f"{T}/applications/{app['id']}", json={"status": "saved"}, headers=h)
+    # An answer makes the follow-up moot: it is ticked off.
+    await api.patch(f"{T}/applications/{app['id']}", json={"status": "screening"}, headers=h)
+    closed = await items(api, "tasks", h, application_id=app["id"])
+    assert [t["done"] for t in closed] == [True]
+    # Moving back to applied schedules a fresh one; moving away and back again adds none.
     await api.patch(f"{T}/applications/{app['id']}", json={"status": "applied"}, headers=h)
-    assert len(await items(api, "tasks", h, application_id=app["id"])) == 1
+    await api.patch(f"{T}/applications/{app['id']}", json={"status": "applied"}, headers=h)
+    follow_ups = await items(api, "tasks", h, application_id=app["id"], done="false")
+    assert len(follow_ups) == 1
+    follow_up = follow_ups[0]
+    await api.delete(f"{T}/tasks/{closed[0]['id']}", headers=h)
 
     own = await post(api, "tasks", h, title="Update CV", due_at=soon(1))
     undated = await post(api, "tasks", h, title="Someday")

@@ -116,7 +116,7 @@ async def change_status(
     at: datetime | None = None,
     explicit: frozenset[str] = frozenset(),
 ) -> StatusEvent | None:
-    """Append a status event and derive applied_at, first_response_at and the follow-up."""
+    """Append a status event; derive applied_at, first_response_at and the follow-up task."""
     if application.id is not None and application.status == to_status:
         return None
     at = at or utcnow()
@@ -150,7 +150,22 @@ async def change_status(
     session.add(event)
     if to_status == "applied":
         await _schedule_follow_up(session, application, settings, explicit)
+    elif from_status is not None:
+        await _close_follow_ups(session, application, at)
     return event
+
+
+async def _close_follow_ups(session: AsyncSession, application: Application, at: datetime) -> None:
+    """An answer (or any move off ``applied``) makes the automatic follow-up moot."""
+    open_follow_ups = await session.scalars(
+        select(Task).where(
+            Task.application_id == application.id,
+            Task.auto_created.is_(True),
+            Task.done_at.is_(None),
+        )
+    )
+    for task in open_follow_ups:
+        task.done_at = at
 
 
 async def _schedule_follow_up(
