@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 
 from conftest import Harness
@@ -197,3 +198,18 @@ async def test_google_refusals_give_a_clear_status(harness: Harness) -> None:
     ).json()
     assert [r["status"] for r in runs[:3]] == ["failed", "failed", "failed"]
     assert runs[2]["google_retries"] > 0
+
+
+async def test_two_syncs_at_once_one_runs_one_gets_409(harness: Harness) -> None:
+    _spreadsheet_id, connection_id = await harness.linked("Alpha")
+    harness.fake.faults = FaultPlan(latency_seconds=0.3)  # keeps the first sync busy
+    url = f"/sheets/connections/{connection_id}/sync"
+
+    first, second = await asyncio.gather(
+        harness.client.post(url, json={}, headers=harness.headers),
+        harness.client.post(url, json={}, headers=harness.headers),
+    )
+
+    assert sorted([first.status_code, second.status_code]) == [200, 409]
+    busy = first if first.status_code == 409 else second
+    assert busy.json()["type"].endswith("sync-already-running")

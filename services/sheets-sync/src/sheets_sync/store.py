@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy import update as update_rows
 
 from jobhunt_common import Database, utcnow
 from sheets_sync.models import SheetConnection, SyncConflict, SyncSnapshot
@@ -167,8 +168,11 @@ async def save_sync_results(
                 select(SyncConflict).where(SyncConflict.id.in_(applied_ids))
             ):
                 applied.applied_at = now
-        connection = await session.get(SheetConnection, connection_id)
-        if connection is not None:
-            connection.tracker_watermark = watermark
-            connection.last_sync_at = now
+        # Sync bookkeeping is not a user edit: a Core UPDATE neither checks nor bumps the
+        # connection's version, so a PATCH racing the sync does not fail either side.
+        await session.execute(
+            update_rows(SheetConnection)
+            .where(SheetConnection.id == connection_id)
+            .values(tracker_watermark=watermark, last_sync_at=now)
+        )
         await session.commit()

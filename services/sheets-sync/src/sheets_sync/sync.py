@@ -16,6 +16,7 @@ from typing import Any
 
 from gspread.exceptions import APIError
 from sqlalchemy import select
+from sqlalchemy import update as update_rows
 
 from jobhunt_common import Database, utcnow
 from jobhunt_common.errors import BadGateway
@@ -177,11 +178,15 @@ async def _run_locked(
                     "warnings",
                 ):
                     setattr(stored, name, getattr(run, name))
-            live = await session.get(SheetConnection, connection_id)
-            if live is not None and not dry_run:
-                live.status_detail = run.status_detail
+            if not dry_run:
+                values: dict[str, Any] = {"status_detail": run.status_detail}
                 if any(e.get("kind") == "delegation_revoked" for e in run.errors):
-                    live.status = "delegation_revoked"
+                    values["status"] = "delegation_revoked"
+                await session.execute(
+                    update_rows(SheetConnection)
+                    .where(SheetConnection.id == connection_id)
+                    .values(**values)
+                )
             await session.commit()
     return report
 
