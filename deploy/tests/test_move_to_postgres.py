@@ -83,6 +83,7 @@ async def test_a_tracker_install_moves_to_postgres_without_loss(
             assert moved.status_code == 200, moved.text
             before = await _applications(c, headers)
             events_before = (await c.get("/tracker/applications/3/events", headers=headers)).json()
+            assert events_before["items"][-1]["to_status"] == "applied"
 
         report = await copy_database(source, target, batch_size=5)
         assert report.verified, report.mismatched
