@@ -359,6 +359,9 @@ def candidates(
             continue
         if len(key) < 2 or key.replace(" ", "").isdigit():
             continue
+        words = key.split()
+        if words[0] in ENGLISH_STOPWORDS or words[-1] in ENGLISH_STOPWORDS:
+            continue  # "to python", "experience in": fragments, and slow trie roots
         taken.add(key)
         out.append(Candidate(term, _category_of(key), [term], curated=False))
     return out

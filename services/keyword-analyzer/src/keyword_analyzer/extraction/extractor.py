@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from keyword_analyzer.extraction.sections import (
+    CUE_WORDS,
+    SECTION_REQUIRED,
     Section,
     heading_section,
     required_of,
@@ -118,36 +121,64 @@ class Extractor:
         single = tries[0] if len(tries) == 1 else None
         required: bool | None = None
         required_known = False
-        several_sentences = ". " in line or "; " in line
+        if CUE_WORDS.isdisjoint(words):
+            # No cue word on the line (most lines): the section alone decides.
+            required, required_known = SECTION_REQUIRED.get(section), True
+            several_sentences = False
+        else:
+            several_sentences = ". " in line or "; " in line
         cursor = 1  # in ``padded``: every word before it has been located
         salient = self.salient_other and section in SALIENT_SECTIONS
         uncovered: list[tuple[int, int]] = []
-        i = 0
-        while i < count:
+        if single is not None and not salient and "-" not in padded and "/" not in padded:
+            # Only words that start a term need Python-level work: find them in one sweep.
+            indices: Iterable[int] = [n for n, w in enumerate(words) if w in single]
+        else:
+            indices = range(count)
+        next_free = 0
+        for i in indices:
+            if i < next_free:
+                continue
             word = words[i]
-            if single is not None and word not in single:
-                if "-" in word or "/" in word:
-                    cursor = self._scan_parts(
-                        text, start, padded, cursor, word, section, line, found
+            node = single.get(word) if single is not None else None
+            only: Term | None = node.get(END) if node is not None and len(node) == 1 else None
+            if only is not None:
+                # A one-word term and nothing longer starts here: no walk needed.
+                at = padded.find(" " + word + " ", cursor - 1)
+                cursor = at + len(word) + 1
+                s, e = start + at, start + at + len(word)
+                if only.allowed_surfaces is None or text[s:e] in only.allowed_surfaces:
+                    if several_sentences:
+                        required = required_of(section, sentence_at(line, at))
+                    elif not required_known:
+                        required, required_known = required_of(section, line), True
+                    self._add(
+                        found,
+                        only.skill,
+                        text[s:e],
+                        s,
+                        e,
+                        required,
+                        section,
+                        only.logit,
+                        count <= SHORT_LINE_WORDS,
                     )
                 elif salient:
-                    at = padded.find(" " + word + " ", cursor - 1)
-                    uncovered.append((start + at, start + at + len(word)))
-                    cursor = at + len(word) + 1
-                i += 1
+                    uncovered.append((s, e))
                 continue
-            best = self._longest(text, start, padded, words, i, cursor)
+            best = None
+            if single is None or node is not None:
+                best = self._longest(text, start, padded, words, i, cursor)
             if best is None:
                 if "-" in word or "/" in word:
                     cursor = self._scan_parts(
                         text, start, padded, cursor, word, section, line, found
                     )
-                else:
+                elif salient or node is not None or single is None:
                     at = padded.find(" " + word + " ", cursor - 1)
                     if salient:
                         uncovered.append((start + at, start + at + len(word)))
                     cursor = at + len(word) + 1
-                i += 1
                 continue
             j, term, span_start, span_end = best
             if several_sentences:
@@ -167,7 +198,7 @@ class Extractor:
                 count <= SHORT_LINE_WORDS,
             )
             cursor = span_end - start + 1
-            i = j + 1
+            next_free = j + 1
         if salient and uncovered:
             if not required_known:
                 required, required_known = required_of(section, line), True

@@ -238,6 +238,15 @@ def heading_section(line: str) -> Section | None:
     return None
 
 
+# Every word of every cue: a line without any of them needs no cue search.
+CUE_WORDS = frozenset(
+    word.strip("-") for cue in (*REQUIRED_CUES, *OPTIONAL_CUES) for word in cue.split()
+) | {"nice-to-have"}
+SECTION_REQUIRED: dict[Section, bool | None] = {
+    Section.REQUIREMENTS: True,
+    Section.NICE_TO_HAVE: False,
+}
+
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.;!?])\s+")
 
 
