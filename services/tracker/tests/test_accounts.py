@@ -236,3 +236,14 @@ def test_lockout_doubles_with_each_further_failure_up_to_the_cap() -> None:
     waits = [_lockout_seconds(settings, failures) for failures in range(5, 11)]
     assert waits == [60, 120, 240, 480, 600, 600]
     assert _lockout_seconds(settings, 10_000) == 600
+
+
+async def test_token_endpoint_rejects_bad_requests(client: httpx.AsyncClient, ann: str) -> None:
+    await register(client, ann)
+    missing = await client.post("/auth/token", data={"username": ann})
+    assert missing.status_code == 422
+    as_json = await client.post("/auth/token", json={"username": ann, "password": PASSWORD})
+    assert as_json.status_code == 422
+    no_token = await client.post("/auth/refresh", json={})
+    assert no_token.status_code == 422
+    assert (await client.get("/auth/me")).status_code == 401
