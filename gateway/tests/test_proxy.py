@@ -46,6 +46,11 @@ async def test_query_string_and_encoded_path_pass_unchanged(client: httpx.AsyncC
     assert echoed["raw_path"] == "/tracker/a%2Fb/echo"
 
 
+async def test_upstream_connections_are_kept_alive_and_reused(client: httpx.AsyncClient) -> None:
+    ports = {(await client.get("/api/tracker/echo")).json()["client_port"] for _ in range(5)}
+    assert len(ports) == 1
+
+
 async def test_head_answers_without_a_body(client: httpx.AsyncClient) -> None:
     response = await client.head("/api/tracker/echo")
     assert response.status_code == 200

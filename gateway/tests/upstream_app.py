@@ -38,6 +38,7 @@ async def echo(request: Request) -> Response:
             "raw_path": request.scope.get("raw_path", b"").decode("latin-1"),
             "query": request.scope["query_string"].decode("latin-1"),
             "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in request.headers.raw],
+            "client_port": request.scope["client"][1],
             "body_sha256": digest.hexdigest(),
             "body_length": length,
         }

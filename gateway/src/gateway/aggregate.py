@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import json
 from typing import Any
 
-import aiohttp
+import httpx
 from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.types import Scope, Send
 
 from gateway.config import Settings
-from gateway.proxy import Proxy
 from gateway.responses import Headers, send_bytes, send_json
 from gateway.routes import API_PREFIX, ROUTES, SERVICES
 
@@ -20,24 +18,34 @@ OPENAPI_VERSION = "3.1.0"
 
 
 class Aggregator:
-    def __init__(self, settings: Settings, proxy: Proxy) -> None:
+    """Low-rate calls to every service (httpx is the right client at this rate)."""
+
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.proxy = proxy
-        self.timeout = aiohttp.ClientTimeout(total=settings.health_timeout)
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self.settings.health_timeout)
+        return self._client
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
 
     async def _fetch(self, service: str, path: str) -> tuple[int, Any]:
         """GET a service's path: (status, JSON body); status 0 when it cannot be reached."""
         base_url = self.settings.service_url(service)
         assert base_url is not None
         try:
-            async with self.proxy.session.get(base_url + path, timeout=self.timeout) as response:
-                body = await response.read()
-                try:
-                    return response.status, json.loads(body)
-                except ValueError:
-                    return response.status, None
-        except (TimeoutError, aiohttp.ClientError) as exc:
+            response = await self.client.get(base_url + path)
+        except httpx.HTTPError as exc:
             return 0, {"detail": f"{type(exc).__name__}: {exc}"}
+        try:
+            return response.status_code, response.json()
+        except ValueError:
+            return response.status_code, None
 
     async def alive(self, scope: Scope, send: Send, headers: Headers) -> int:
         """The gateway process answers."""

@@ -54,7 +54,7 @@ class Gateway:
         self.cors = CorsPolicy.from_settings(settings)
         self.metrics = GatewayMetrics()
         self.proxy = Proxy(settings, self.metrics)
-        self.aggregator = Aggregator(settings, self.proxy)
+        self.aggregator = Aggregator(settings)
         self.client_keys = ClientKeys(
             TokenVerifier(
                 settings.public_key_path,
@@ -95,6 +95,7 @@ class Gateway:
 
     async def shutdown(self) -> None:
         await self.proxy.close()
+        await self.aggregator.close()
         if self.limiter is not None:
             await self.limiter.close()
 
