@@ -10,9 +10,10 @@ import importlib
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jobhunt_common.settings import ServiceSettings
+if TYPE_CHECKING:
+    from jobhunt_common.settings import ServiceSettings
 
 
 @dataclass(frozen=True)

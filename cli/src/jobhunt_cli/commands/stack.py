@@ -9,18 +9,20 @@ import httpx
 import typer
 from rich.console import Console
 
-from jobhunt_cli import backups
 from jobhunt_cli.commands.common import JsonOption, UrlOption
 from jobhunt_cli.config import CliSettings
 from jobhunt_cli.errors import CliError, ExitCode
 from jobhunt_cli.output import error_console, print_json, print_message, print_table
 from jobhunt_cli.services import SERVICES, find_service
-from jobhunt_cli.stack import migrate_service, read_state
-from jobhunt_cli.up import run_up, safe_url
+
+# The stack modules pull in SQLAlchemy, Alembic and FastAPI (through jobhunt_common):
+# they are imported inside the commands that need them, so client commands start fast.
 
 
 def up() -> None:
     """Start every service and the gateway; Ctrl-C stops them all."""
+    from jobhunt_cli.up import run_up
+
     run_up(CliSettings(), Console())
 
 
@@ -78,6 +80,9 @@ def migrate(
     ] = None,
 ) -> None:
     """Apply database migrations for every service (or one)."""
+    from jobhunt_cli.stack import migrate_service
+    from jobhunt_cli.up import safe_url
+
     settings = CliSettings()
     if service is not None:
         try:
@@ -115,6 +120,8 @@ def backup(
     as_json: JsonOption = False,
 ) -> None:
     """Copy every SQLite database (consistently, even while running) into a new folder."""
+    from jobhunt_cli import backups
+
     data_dir = CliSettings().resolved_data_dir
     for service, url in backups.non_sqlite_databases(data_dir).items():
         error_console.print(
@@ -138,6 +145,9 @@ def restore(
     ] = False,
 ) -> None:
     """Put a backup's databases back into the data dir (after checking their integrity)."""
+    from jobhunt_cli import backups
+    from jobhunt_cli.stack import read_state
+
     settings = CliSettings()
     running = read_state(settings.state_path)
     if running is not None and not force:
