@@ -81,3 +81,21 @@ async def test_stop_kills_a_child_that_ignores_sigterm(tmp_path: Path) -> None:
     assert process is not None
     assert process.returncode == -9
     assert "stubborn did not stop in time; killing it" in recorder.events
+
+
+async def test_the_gateway_starts_even_if_a_service_never_gets_ready(tmp_path: Path) -> None:
+    stop = asyncio.Event()
+    recorder = Recorder(stop, lambda children: children[-1].state is ChildState.READY)
+    hanging = spec(tmp_path, "hanging", "import time; time.sleep(60)")
+    port = free_port()
+    gateway = dataclasses.replace(
+        spec(tmp_path, "gateway", STUBBORN_SERVER.format(port=port)), port=port
+    )
+    supervisor = Supervisor(
+        [hanging], gateway, recorder, settle_timeout_seconds=0.2, stop_timeout_seconds=0.5
+    )
+
+    await supervisor.run(stop)
+
+    assert supervisor.services[0].restarts == 0
+    assert "gateway ready at" in " ".join(recorder.events)

@@ -120,6 +120,7 @@ class Supervisor:
         backoff_seconds: float = 1.0,
         backoff_max_seconds: float = 30.0,
         stop_timeout_seconds: float = 10.0,
+        settle_timeout_seconds: float = 60.0,
         on_change: Callable[[Sequence[Child]], None] | None = None,
     ) -> None:
         self.services = [Child(spec) for spec in services]
@@ -128,6 +129,7 @@ class Supervisor:
         self.backoff_seconds = backoff_seconds
         self.backoff_max_seconds = backoff_max_seconds
         self.stop_timeout_seconds = stop_timeout_seconds
+        self.settle_timeout_seconds = settle_timeout_seconds
         self.on_change = on_change
         self.stopping = asyncio.Event()
         self.all_ready = asyncio.Event()
@@ -162,7 +164,13 @@ class Supervisor:
             await self.stop_all()
 
     async def _start_gateway(self, gateway: Child, probe: httpx.AsyncClient) -> None:
-        await asyncio.gather(*(c.settled.wait() for c in self.services))
+        # After the services are ready (or have failed once); a service that hangs while
+        # starting delays the gateway by ``settle_timeout_seconds`` at most.
+        settling = [asyncio.ensure_future(c.settled.wait()) for c in self.services]
+        if settling:
+            _, pending = await asyncio.wait(settling, timeout=self.settle_timeout_seconds)
+            for waiter in pending:
+                waiter.cancel()
         await self._keep_running(gateway, probe)
 
     async def _keep_running(self, child: Child, probe: httpx.AsyncClient) -> None:

@@ -114,6 +114,7 @@ async def _supervise(
         backoff_seconds=settings.restart_backoff_seconds,
         backoff_max_seconds=settings.restart_backoff_max_seconds,
         stop_timeout_seconds=settings.stop_timeout_seconds,
+        settle_timeout_seconds=settings.ready_timeout_seconds,
         on_change=record,
     )
     stop = asyncio.Event()
