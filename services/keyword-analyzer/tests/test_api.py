@@ -335,6 +335,12 @@ async def test_user_skills_change_only_their_owners_matches(
         409,
     )
 
+    extract = {"text": posting}
+    alice_terms = await client.post("/keywords/extract", json=extract, headers=auth("alice"))
+    assert "Zorblax" in {k["skill"] for k in alice_terms.json()["keywords"]}
+    bob_terms = await client.post("/keywords/extract", json=extract, headers=auth("bob"))
+    assert "Zorblax" not in {k["skill"] for k in bob_terms.json()["keywords"]}
+
     body = {"job_text": posting, "resume_text": "zbx and kubbi"}
     alice = (await client.post("/keywords/match", json=body, headers=auth("alice"))).json()
     matched = {m["term"]: m["match"] for m in alice["matched"]}

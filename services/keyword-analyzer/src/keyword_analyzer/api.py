@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
 from jobhunt_common import CurrentUser, Page, PageParamsDep, SessionDep, check_if_match, etag_for
+from jobhunt_common.db import get_database
 from jobhunt_common.errors import BadRequest, PayloadTooLarge, Unprocessable
 from keyword_analyzer import service
 from keyword_analyzer.config import Settings
 from keyword_analyzer.documents import check_text, posting_text, upload_text
+from keyword_analyzer.extraction import Keyword
 from keyword_analyzer.schemas import (
     AnalysisSummary,
     BatchIn,
@@ -107,31 +112,63 @@ def _validate(model: type[MatchIn] | type[ResumeIn], data: Any) -> Any:
         ) from exc
 
 
-@router.post("/extract")
-def extract(
-    body: PostingIn, user: CurrentUser, settings: SettingsDep, analyzer: AnalyzerDep
-) -> ExtractionOut:
-    """The skills and keywords of one job description."""
+async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A read-only session (extraction only reads the user's own skills)."""
+    async for session in get_database(request).session(write=False):
+        yield session
+
+
+ReadSessionDep = Annotated[AsyncSession, Depends(read_session)]
+
+
+def _keywords_json(keywords: list[Keyword]) -> list[dict[str, Any]]:
+    # Built by hand: validating thousands of keywords through pydantic costs more than
+    # extracting them.
+    return [
+        {
+            "term": k.term,
+            "skill": k.skill,
+            "category": k.category,
+            "group": k.group,
+            "required": k.required,
+            "count": k.count,
+            "spans": k.spans,
+            "weight": k.weight,
+            "confidence": k.confidence,
+        }
+        for k in keywords
+    ]
+
+
+@router.post("/extract", response_model=ExtractionOut)
+async def extract(
+    body: PostingIn,
+    user: CurrentUser,
+    settings: SettingsDep,
+    analyzer: AnalyzerDep,
+    session: ReadSessionDep,
+) -> JSONResponse:
+    """The skills and keywords of one job description (your own skills included)."""
     text = posting_text(body.text, body.html, max_chars=settings.max_text_chars)
-    return ExtractionOut(
-        keywords=[service.keyword_out(k) for k in analyzer.default.posting.extract(text)]
-    )
+    extractors = await analyzer.for_user(session, user.user_id)
+    return JSONResponse({"keywords": _keywords_json(extractors.posting.extract(text))})
 
 
-@router.post("/extract/batch")
-def extract_batch(
-    body: BatchIn, user: CurrentUser, settings: SettingsDep, analyzer: AnalyzerDep
-) -> BatchOut:
+@router.post("/extract/batch", response_model=BatchOut)
+async def extract_batch(
+    body: BatchIn,
+    user: CurrentUser,
+    settings: SettingsDep,
+    analyzer: AnalyzerDep,
+    session: ReadSessionDep,
+) -> JSONResponse:
     """The keywords of many job descriptions in one call."""
     if len(body.postings) > settings.max_batch_postings:
         raise PayloadTooLarge(f"At most {settings.max_batch_postings} postings per batch.")
     texts = [posting_text(p.text, p.html, max_chars=settings.max_text_chars) for p in body.postings]
-    extractor = analyzer.default.posting
-    return BatchOut(
-        results=[
-            ExtractionOut(keywords=[service.keyword_out(k) for k in extractor.extract(text)])
-            for text in texts
-        ]
+    extractor = (await analyzer.for_user(session, user.user_id)).posting
+    return JSONResponse(
+        {"results": [{"keywords": _keywords_json(extractor.extract(text))} for text in texts]}
     )
 
 

@@ -14,7 +14,7 @@ from jobhunt_common.errors import Conflict, NotFound, Unprocessable
 from jobhunt_common.pagination import PageParams, page_from_rows, paginate_select
 from keyword_analyzer.config import Settings
 from keyword_analyzer.documents import check_text
-from keyword_analyzer.extraction import Extractor, Keyword, Taxonomy
+from keyword_analyzer.extraction import Extractor, Taxonomy
 from keyword_analyzer.extraction.taxonomy import overlay_trie
 from keyword_analyzer.matching import score_match
 from keyword_analyzer.models import Analysis, Resume, UserSkill
@@ -22,7 +22,6 @@ from keyword_analyzer.schemas import (
     AnalysisSummary,
     InsightSkill,
     InsightsOut,
-    KeywordOut,
     MatchOut,
     UserSkillIn,
     UserSkillUpdate,
@@ -68,20 +67,6 @@ class Analyzer:
             return self.default
         trie = overlay_trie(self.taxonomy, ((r.name, r.category, r.aliases) for r in rows))
         return self._extractors(trie)
-
-
-def keyword_out(keyword: Keyword) -> KeywordOut:
-    return KeywordOut(
-        term=keyword.term,
-        skill=keyword.skill,
-        category=keyword.category,
-        group=keyword.group,
-        required=keyword.required,
-        count=keyword.count,
-        spans=keyword.spans,
-        weight=keyword.weight,
-        confidence=keyword.confidence,
-    )
 
 
 def guess_title(job_text: str) -> str | None:
