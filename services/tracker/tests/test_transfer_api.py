@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tracker.transfer import export
+
 FIXTURES = Path(__file__).parent / "test_transfer_fixtures"
 Auth = Callable[..., dict[str, str]]
 CSV = {"Content-Type": "text/csv"}
@@ -391,3 +393,23 @@ async def test_delegated_tokens_cannot_import_or_export(
         "/tracker/import", content=b"title\nx\n", headers={**narrow, **CSV}
     )
     assert response.status_code == 403
+
+
+async def test_exports_stream_in_batches(
+    client: httpx.AsyncClient, auth: Auth, alice: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    imported = await client.post("/tracker/import", json=rich_document(), headers=auth(alice))
+    assert imported.status_code == 200
+    await client.post(
+        "/tracker/import",
+        content=(FIXTURES / "huntr.csv").read_bytes(),
+        headers={**auth(alice), **CSV},
+    )
+    whole = await export_json(client, auth(alice))
+    whole_csv = await export_csv(client, auth(alice))
+    monkeypatch.setattr(export, "BATCH", 2)
+    assert await export_json(client, auth(alice)) | {"exported_at": None} == whole | {
+        "exported_at": None
+    }
+    assert await export_csv(client, auth(alice)) == whole_csv
+    assert len(whole_csv) == 8

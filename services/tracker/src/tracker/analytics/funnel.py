@@ -46,7 +46,10 @@ class ApplicationHistory:
     events: list[StatusChange] = field(default_factory=list)
 
     def ordered(self) -> list[StatusChange]:
-        return sorted(self.events, key=lambda change: change.at)
+        """The events oldest first (computed once: set ``events`` before asking)."""
+        if self._ordered is None:
+            self._ordered = sorted(self.events, key=lambda change: change.at)
+        return self._ordered
 
     def applied_moment(self) -> datetime | None:
         """The first move into applied or a later pipeline stage, else the stored applied_at."""
@@ -54,6 +57,8 @@ class ApplicationHistory:
             if change.to_status in SENT:
                 return change.at
         return self.applied_at
+
+    _ordered: list[StatusChange] | None = field(default=None, init=False, repr=False, compare=False)
 
 
 def _ratio(numerator: int, denominator: int) -> float | None:

@@ -101,66 +101,50 @@ async def stream_csv(
         Company.name.label("company") if name == "company" else getattr(Application, name)
         for name in CSV_COLUMNS
     ]
-    last_id = 0
-    while True:
-        async with database.sessionmaker() as session:
-            rows = (
-                await session.execute(
-                    select(Application.id, *columns)
-                    .outerjoin(Company, Company.id == Application.company_id)
-                    .where(
-                        Application.owner_id == owner_id,
-                        Application.id > last_id,
-                        _live(Application, owner_id, include_deleted),
-                    )
-                    .order_by(Application.id)
-                    .limit(BATCH)
+    statement = (
+        select(*columns)
+        .outerjoin(Company, Company.id == Application.company_id)
+        .where(Application.owner_id == owner_id, _live(Application, owner_id, include_deleted))
+        .order_by(Application.id)
+        .execution_options(yield_per=BATCH)
+    )
+    async with database.sessionmaker() as session:
+        result = await session.stream(statement)
+        async for rows in result.partitions(BATCH):
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\r\n")
+            for row in rows:
+                writer.writerow(
+                    [_csv_cell(name, value) for name, value in zip(CSV_COLUMNS, row, strict=True)]
                 )
-            ).all()
-        if not rows:
-            return
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        for row in rows:
-            writer.writerow(
-                [_csv_cell(name, value) for name, value in zip(CSV_COLUMNS, row[1:], strict=True)]
-            )
-        yield buffer.getvalue()
-        last_id = rows[-1][0]
+            yield buffer.getvalue()
 
 
 async def _section_batches(
-    session_factory: Database, owner_id: str, section: Section, include_deleted: bool
+    reader: AsyncSession,
+    helper: AsyncSession,
+    owner_id: str,
+    section: Section,
+    include_deleted: bool,
 ) -> AsyncIterator[list[dict[str, Any]]]:
+    """One section's items in batches: one streamed query (a single sort, a single
+    snapshot), with the events and links of each batch read on a second session."""
     model: Any = section.model
     columns = section.columns
-    last_id = 0
-    while True:
-        async with session_factory.sessionmaker() as session:
-            rows = (
-                await session.execute(
-                    select(*columns)
-                    .where(
-                        model.owner_id == owner_id,
-                        model.id > last_id,
-                        _live(model, owner_id, include_deleted),
-                    )
-                    .order_by(model.id)
-                    .limit(BATCH)
-                )
-            ).all()
-            if not rows:
-                return
-            items = [
-                {
-                    column.name: to_json_value(value)
-                    for column, value in zip(columns, row, strict=True)
-                }
-                for row in rows
-            ]
-            await _attach(session, section, items, owner_id, include_deleted)
+    names = [column.name for column in columns]
+    result = await reader.stream(
+        select(*columns)
+        .where(model.owner_id == owner_id, _live(model, owner_id, include_deleted))
+        .order_by(model.id)
+        .execution_options(yield_per=BATCH)
+    )
+    async for rows in result.partitions(BATCH):
+        items = [
+            {name: to_json_value(value) for name, value in zip(names, row, strict=True)}
+            for row in rows
+        ]
+        await _attach(helper, section, items, owner_id, include_deleted)
         yield items
-        last_id = items[-1]["id"]
 
 
 async def _attach(
@@ -208,12 +192,14 @@ async def stream_json(
         "exported_at": utcnow().isoformat(),
     }
     yield json.dumps(header)[:-1]
-    for section in SECTIONS:
-        yield f', "{section.name}": ['
-        first = True
-        async for items in _section_batches(database, owner_id, section, include_deleted):
-            chunk = ", ".join(json.dumps(item, ensure_ascii=False) for item in items)
-            yield chunk if first else ", " + chunk
-            first = False
-        yield "]"
+    async with database.sessionmaker() as reader, database.sessionmaker() as helper:
+        for section in SECTIONS:
+            yield f', "{section.name}": ['
+            first = True
+            batches = _section_batches(reader, helper, owner_id, section, include_deleted)
+            async for items in batches:
+                chunk = ", ".join(json.dumps(item, ensure_ascii=False) for item in items)
+                yield chunk if first else ", " + chunk
+                first = False
+            yield "]"
     yield "}\n"
