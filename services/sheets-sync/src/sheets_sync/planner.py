@@ -248,12 +248,12 @@ def _plan_row(
         if deleted_policy == "remove":
             plan.removals.append(sheet_row.row)
         return NOTE_DELETED
-    tracker = (
-        tracker_canonical(item, fields) if item is not None else dict(snapshot.tracker)  # type: ignore[union-attr]
-    )
-    version: int | None = (
-        int(item["version"]) if item is not None else snapshot.version  # type: ignore[union-attr]
-    )
+    version: int | None
+    if item is not None:
+        tracker, version = tracker_canonical(item, fields), int(item["version"])
+    else:
+        assert snapshot is not None  # unknown to both was handled above
+        tracker, version = dict(snapshot.tracker), snapshot.version
     merge = merge_fields(
         fields,
         snapshot.base if snapshot is not None else None,

@@ -12,7 +12,7 @@ from typing import Any
 
 import gspread
 
-from sheets_sync.a1 import column_letters, format_range, quote_sheet_name
+from sheets_sync.a1 import format_range, quote_sheet_name
 from sheets_sync.fields import ID_KEY
 
 PROTECTION_DESCRIPTION = "jobhunt: tracker ids (edit with care; the sync matches rows by them)"
@@ -287,7 +287,3 @@ def write_values(
             spreadsheet_id, body={"valueInputOption": "RAW", "data": batch}
         )
     return len(batches)
-
-
-def a1_column(index: int) -> str:
-    return column_letters(index)

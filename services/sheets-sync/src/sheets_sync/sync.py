@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +27,7 @@ from sheets_sync.fields import FIELDS, ID_KEY, NOTE_KEY
 from sheets_sync.google_client import GoogleError, RequestCounter, describe_api_error, make_client
 from sheets_sync.leases import acquire_lease, release_lease
 from sheets_sync.models import ServiceAccountCredential, SheetConnection, SyncRun
-from sheets_sync.planner import Plan, SnapshotView, parse_rows, plan_sync
+from sheets_sync.planner import Plan, parse_rows, plan_sync
 from sheets_sync.sheet_io import (
     HeaderDamaged,
     SheetTooWide,
@@ -35,7 +36,7 @@ from sheets_sync.sheet_io import (
 )
 from sheets_sync.store import load_sync_inputs, save_sync_results
 from sheets_sync.tracker_client import TrackerClient, TrackerRefused
-from sheets_sync.writer import TrackerOutcome, apply_tracker_writes, write_sheet
+from sheets_sync.writer import apply_tracker_writes, write_sheet
 
 MAX_LISTED_CHANGES = 500
 
@@ -71,6 +72,15 @@ def _since(watermark: str | None, overlap_seconds: float) -> str | None:
         return None
     moment = datetime.fromisoformat(watermark.replace("Z", "+00:00"))
     return (moment - timedelta(seconds=overlap_seconds)).isoformat()
+
+
+def _latest(watermark: str | None, items: Iterable[dict[str, Any]]) -> str | None:
+    """The newest ``updated_at`` seen so far: where the next incremental read starts."""
+    stamps = [watermark] if watermark else []
+    stamps.extend(str(item["updated_at"]) for item in items)
+    if not stamps:
+        return None
+    return max(stamps, key=lambda v: datetime.fromisoformat(v.replace("Z", "+00:00")))
 
 
 async def delegated_token(services: SyncServices, connection: SheetConnection) -> str:
@@ -242,20 +252,7 @@ async def _sync(
             raise SyncFailed(
                 "tracker_refused", f"The tracker refused the sync: {exc.detail}"
             ) from exc
-        watermark = (
-            max(
-                [
-                    connection.tracker_watermark or "",
-                    *(str(i["updated_at"]) for i in feed.values()),
-                ],
-                key=lambda v: (
-                    datetime.fromisoformat(v.replace("Z", "+00:00"))
-                    if v
-                    else datetime.min.replace(tzinfo=utcnow().tzinfo)
-                ),
-            )
-            or None
-        )
+        watermark = _latest(connection.tracker_watermark, feed.values())
         inputs = await load_sync_inputs(services.database, connection.id)
         unknown = {
             r.application_id
@@ -368,14 +365,3 @@ def describe_plan(plan: Plan) -> list[dict[str, Any]]:
     for application_id in plan.vanished:
         changes.append({"action": "flag_vanished", "application_id": application_id})
     return changes
-
-
-__all__ = [
-    "SnapshotView",
-    "SyncBusy",
-    "SyncFailed",
-    "SyncReport",
-    "SyncServices",
-    "TrackerOutcome",
-    "run_sync",
-]

@@ -31,7 +31,7 @@ from sheets_sync.errors import (
     SpreadsheetNotShared,
     SyncAlreadyRunning,
 )
-from sheets_sync.models import SyncConflict, SyncRun
+from sheets_sync.models import SheetConnection, SyncConflict, SyncRun
 from sheets_sync.sync import SyncBusy, SyncServices, run_sync
 
 router = APIRouter(prefix="/sheets", tags=["sheets"])
@@ -113,8 +113,6 @@ async def create_connection(
 @router.get("/connections")
 async def list_connections(session: SessionDep, user: CurrentUser) -> list[ConnectionRead]:
     """Your connections."""
-    from sheets_sync.models import SheetConnection
-
     credential = await service.get_credential(session, user.user_id)
     email = credential.client_email if credential else None
     rows = await session.scalars(
