@@ -16,7 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sheets_sync.fake_google.state import ApiFailure, FakeSheetsState
+from sheets_sync.fake_google.model import ApiFailure
+from sheets_sync.fake_google.state import FakeSheetsState
 
 API_PREFIX = "/v4/spreadsheets/"
 

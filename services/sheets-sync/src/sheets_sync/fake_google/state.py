@@ -1,4 +1,4 @@
-"""The fake's in-memory spreadsheets and the Sheets API operations on them."""
+"""The Sheets API operations of the fake, on its in-memory spreadsheets."""
 
 from __future__ import annotations
 
@@ -6,168 +6,19 @@ import copy
 import itertools
 import random
 import re
-import string
-from dataclasses import dataclass, field
 from typing import Any
 
-from sheets_sync.a1 import (
-    A1Range,
-    RangeError,
-    format_range,
-    parse_range,
-    quote_sheet_name,
+from sheets_sync.a1 import A1Range, RangeError, format_range, parse_range, quote_sheet_name
+from sheets_sync.fake_google.model import (
+    ApiFailure,
+    CellValue,
+    FakeSheet,
+    FakeSpreadsheet,
+    drop_default_sheet_id,
+    parse_user_entered,
+    random_spreadsheet_id,
+    render_cell,
 )
-
-CellValue = str | int | float | bool
-MAX_CELLS = 10_000_000
-
-
-class ApiFailure(Exception):
-    """A Google-shaped error: ``{"error": {"code", "message", "status"}}``."""
-
-    STATUS_NAMES = {
-        400: "INVALID_ARGUMENT",
-        401: "UNAUTHENTICATED",
-        403: "PERMISSION_DENIED",
-        404: "NOT_FOUND",
-        429: "RESOURCE_EXHAUSTED",
-        500: "INTERNAL",
-        503: "UNAVAILABLE",
-    }
-
-    def __init__(self, code: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.headers = headers or {}
-
-    def body(self) -> dict[str, Any]:
-        status = self.STATUS_NAMES.get(self.code, "UNKNOWN")
-        return {"error": {"code": self.code, "message": self.message, "status": status}}
-
-
-def _drop_default_sheet_id(grid_range: dict[str, Any]) -> dict[str, Any]:
-    # proto3 JSON leaves out default values: a range on sheet 0 comes back without sheetId.
-    return {k: v for k, v in grid_range.items() if not (k == "sheetId" and v == 0)}
-
-
-@dataclass
-class FakeSheet:
-    sheet_id: int
-    title: str
-    index: int
-    row_count: int = 1000
-    column_count: int = 26
-    rows: list[list[CellValue | None]] = field(default_factory=list)
-    protected_ranges: list[dict[str, Any]] = field(default_factory=list)
-
-    def properties(self) -> dict[str, Any]:
-        return {
-            "sheetId": self.sheet_id,
-            "title": self.title,
-            "index": self.index,
-            "sheetType": "GRID",
-            "gridProperties": {"rowCount": self.row_count, "columnCount": self.column_count},
-        }
-
-    def metadata(self) -> dict[str, Any]:
-        sheet: dict[str, Any] = {"properties": self.properties()}
-        if self.protected_ranges:
-            ranges = copy.deepcopy(self.protected_ranges)
-            for protected in ranges:
-                protected["range"] = _drop_default_sheet_id(protected["range"])
-            sheet["protectedRanges"] = ranges
-        return sheet
-
-    def get(self, row: int, col: int) -> CellValue | None:
-        if row < len(self.rows) and col < len(self.rows[row]):
-            return self.rows[row][col]
-        return None
-
-    def put(self, row: int, col: int, value: CellValue) -> None:
-        while len(self.rows) <= row:
-            self.rows.append([])
-        cells = self.rows[row]
-        while len(cells) <= col:
-            cells.append(None)
-        cells[col] = None if value == "" else value
-
-    def extent(self) -> tuple[int, int]:
-        """(rows, columns) holding data."""
-        last_row, last_col = 0, 0
-        for r, cells in enumerate(self.rows):
-            filled = [c for c, v in enumerate(cells) if v not in (None, "")]
-            if filled:
-                last_row = r + 1
-                last_col = max(last_col, filled[-1] + 1)
-        return last_row, last_col
-
-
-@dataclass
-class FakeSpreadsheet:
-    spreadsheet_id: str
-    title: str
-    sheets: list[FakeSheet]
-    shared_with: set[str] | None = None  # None: anyone may open it
-
-    def metadata(self) -> dict[str, Any]:
-        return {
-            "spreadsheetId": self.spreadsheet_id,
-            "properties": {
-                "title": self.title,
-                "locale": "en_US",
-                "autoRecalc": "ON_CHANGE",
-                "timeZone": "Etc/GMT",
-            },
-            "sheets": [s.metadata() for s in sorted(self.sheets, key=lambda s: s.index)],
-            "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{self.spreadsheet_id}/edit",
-        }
-
-    def sheet_by_title(self, title: str | None) -> FakeSheet:
-        if title is None:
-            return min(self.sheets, key=lambda s: s.index)
-        for sheet in self.sheets:
-            if sheet.title == title:
-                return sheet
-        raise ApiFailure(400, f"Unable to parse range: {title}")
-
-    def sheet_by_id(self, sheet_id: int) -> FakeSheet:
-        for sheet in self.sheets:
-            if sheet.sheet_id == sheet_id:
-                return sheet
-        raise ApiFailure(400, f"Invalid requests: No grid with id: {sheet_id}")
-
-
-def _random_id(rng: random.Random) -> str:
-    return "1" + "".join(rng.choices(string.ascii_letters + string.digits + "-_", k=43))
-
-
-def _render(value: CellValue | None, render: str) -> CellValue:
-    if value is None:
-        return ""
-    if render == "UNFORMATTED_VALUE":
-        return value
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _parse_user_entered(value: CellValue) -> CellValue:
-    if not isinstance(value, str):
-        return value
-    if value.startswith("'"):
-        return value[1:]
-    if value.upper() in {"TRUE", "FALSE"}:
-        return value.upper() == "TRUE"
-    try:
-        number = float(value.replace(",", "")) if value.strip() else None
-    except ValueError:
-        return value
-    if number is None:
-        return value
-    return int(number) if number.is_integer() and "." not in value else number
 
 
 class FakeSheetsState:
@@ -193,7 +44,7 @@ class FakeSheetsState:
         shared_with: set[str] | None = None,
     ) -> FakeSpreadsheet:
         spreadsheet = FakeSpreadsheet(
-            spreadsheet_id or _random_id(self.rng),
+            spreadsheet_id or random_spreadsheet_id(self.rng),
             title,
             [FakeSheet(0, sheet_title, 0, rows, columns)],
             shared_with,
@@ -239,7 +90,7 @@ class FakeSheetsState:
             raise ApiFailure(400, f"Range ({text}) exceeds grid limits.")
         matrix: list[list[CellValue]] = []
         for r in range(r0, r1):
-            matrix.append([_render(sheet.get(r, c), render) for c in range(c0, c1)])
+            matrix.append([render_cell(sheet.get(r, c), render) for c in range(c0, c1)])
         if major_dimension == "COLUMNS":
             matrix = [list(col) for col in zip(*matrix, strict=False)] if matrix else []
         trimmed = []
@@ -302,7 +153,7 @@ class FakeSheetsState:
                 if not isinstance(value, (str, int, float, bool)):
                     raise ApiFailure(400, "Invalid value at 'data.values'")
                 if input_option == "USER_ENTERED":
-                    value = _parse_user_entered(value)
+                    value = parse_user_entered(value)
                 sheet.put(r0 + r, c0 + c, value)
                 cells += 1
         return {
@@ -499,7 +350,7 @@ class FakeSheetsState:
         sheet = spreadsheet.sheet_by_id(int(grid.get("sheetId", 0)))
         sheet.protected_ranges.append(protected)
         reply = copy.deepcopy(protected)
-        reply["range"] = _drop_default_sheet_id(reply["range"])
+        reply["range"] = drop_default_sheet_id(reply["range"])
         reply["editors"] = {}
         return {"addProtectedRange": {"protectedRange": reply}}
 
