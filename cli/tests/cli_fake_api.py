@@ -205,7 +205,13 @@ def create_fake_api(state: FakeState) -> FastAPI:
             return unauthorised()
         body = await request.json()
         state.last_request = {"body": body}
-        return {"score": 50, "matched": ["python"], "missing": [{"term": "kubernetes"}]}
+        return {
+            "score": 50,
+            "explanation": "Half of it.",
+            "breakdown": {"hard": {"score": 50, "weight": 1.0}},
+            "matched": [{"term": "python", "match": "exact"}],
+            "missing": [{"term": "kubernetes", "required": True}],
+        }
 
     @app.post("/api/sheets/connections/{connection_id}/sync", response_model=None)
     async def sync(request: Request, connection_id: int) -> Any:

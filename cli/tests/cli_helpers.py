@@ -67,3 +67,15 @@ def register(jobhunt: Invoke, url: str, email: str = "ada@example.com") -> None:
         "register", "--email", email, "--password-stdin", "--url", url, input="correct horse\n"
     )
     assert result.exit_code == 0, result.output
+
+
+def strip_api(app: Any) -> Any:
+    """What the gateway does to a path: ``/api/tracker/x`` reaches the tracker as ``/tracker/x``."""
+
+    async def asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/api/"):
+            path = scope["path"][len("/api") :]
+            scope = {**scope, "path": path, "raw_path": path.encode()}
+        await app(scope, receive, send)
+
+    return asgi

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from cli_helpers import Invoke, ServerThread
+from cli_helpers import Invoke, ServerThread, strip_api
 
 tracker_main = pytest.importorskip("tracker.main", reason="the tracker service is not there yet")
 from tracker.config import Settings  # noqa: E402
@@ -24,18 +24,6 @@ EMAIL, PASSWORD = "grace@example.com", "a long enough password"
 @pytest.fixture
 def migrations_dir() -> Path:
     return MIGRATIONS_DIR
-
-
-def strip_api(app: Any) -> Any:
-    """What the gateway does to a path: ``/api/tracker/x`` reaches the tracker as ``/tracker/x``."""
-
-    async def asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/api/"):
-            path = scope["path"][len("/api") :]
-            scope = {**scope, "path": path, "raw_path": path.encode()}
-        await app(scope, receive, send)
-
-    return asgi
 
 
 @pytest.fixture

@@ -58,9 +58,11 @@ def test_analyze_sends_both_texts(
 
     assert result.exit_code == 0, result.output
     assert fake_state.last_request["body"] == {
-        "job": {"text": "We need Python and Kubernetes."},
-        "resume": {"text": "Python developer."},
+        "job_text": "We need Python and Kubernetes.",
+        "resume_text": "Python developer.",
+        "save": True,
     }
+    assert "match score: 50/100" in result.stdout
     assert "kubernetes" in result.stdout
 
 

@@ -10,11 +10,14 @@ import typer
 
 from jobhunt_cli.commands.common import JsonOption, UrlOption, make_client
 from jobhunt_cli.errors import CliError, ExitCode
-from jobhunt_cli.output import print_fields, print_json, print_table
+from jobhunt_cli.output import print_fields, print_json, print_message, print_table
 
 MATCH_PATH = "/api/keywords/match"
 # Resumes in these formats are uploaded as files for the analyzer to read.
-BINARY_RESUME_SUFFIXES = {".pdf", ".docx"}
+UPLOAD_RESUME_SUFFIXES = {".pdf", ".docx"}
+HTML_SUFFIXES = {".html", ".htm"}
+MATCHED_COLUMNS = ["term", "category", "required", "match", "advice"]
+MISSING_COLUMNS = ["term", "category", "required", "count", "importance"]
 
 
 def _read_text(path: Path) -> str:
@@ -26,28 +29,53 @@ def _read_text(path: Path) -> str:
         raise CliError(f"cannot read {path}: {exc.strerror}", ExitCode.USAGE) from exc
 
 
+def _match_request(
+    job: Path, resume: Path | None, resume_id: int | None, title: str | None, save: bool
+) -> dict[str, Any]:
+    """The ``/keywords/match`` request: JSON, or multipart when the resume is a PDF/DOCX."""
+    if (resume is None) == (resume_id is None):
+        raise CliError("give the resume once: --resume FILE or --resume-id ID", ExitCode.USAGE)
+    job_field = "job_html" if job.suffix.lower() in HTML_SUFFIXES else "job_text"
+    fields: dict[str, Any] = {job_field: _read_text(job), "save": save}
+    if title:
+        fields["job_title"] = title
+    if resume_id is not None:
+        return {"json": {**fields, "resume_id": resume_id}}
+    assert resume is not None
+    if resume.suffix.lower() not in UPLOAD_RESUME_SUFFIXES:
+        return {"json": {**fields, "resume_text": _read_text(resume)}}
+    try:
+        content = resume.read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {resume}: {exc.strerror}", ExitCode.USAGE) from exc
+    form = {
+        key: str(value).lower() if isinstance(value, bool) else value
+        for key, value in fields.items()
+    }
+    return {"data": form, "files": {"resume": (resume.name, content)}}
+
+
 def analyze(
     job: Annotated[
-        Path, typer.Option("--job", "-j", help="The job posting (text file, - for stdin).")
+        Path,
+        typer.Option("--job", "-j", help="The job posting: text or HTML file, - for stdin."),
     ],
     resume: Annotated[
-        Path, typer.Option("--resume", "-r", help="Your resume (text, PDF or DOCX).")
-    ],
+        Path | None,
+        typer.Option("--resume", "-r", help="Your resume: text, PDF or DOCX file."),
+    ] = None,
+    resume_id: Annotated[
+        int | None, typer.Option("--resume-id", help="A resume saved in the analyzer.")
+    ] = None,
+    title: Annotated[str | None, typer.Option("--title", help="The job title.")] = None,
+    save: Annotated[
+        bool, typer.Option("--save/--no-save", help="Keep the analysis in your history.")
+    ] = True,
     url: UrlOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Compare a resume with a job posting the way an ATS would."""
-    job_text = _read_text(job)
-    request: dict[str, Any]
-    if resume.suffix.lower() in BINARY_RESUME_SUFFIXES:
-        if not resume.is_file():
-            raise CliError(f"{resume} is not a readable file", ExitCode.USAGE)
-        request = {
-            "files": {"resume_file": (resume.name, resume.read_bytes())},
-            "data": {"job_text": job_text},
-        }
-    else:
-        request = {"json": {"job": {"text": job_text}, "resume": {"text": _read_text(resume)}}}
+    """Score a resume against a job posting the way an ATS would, and list what is missing."""
+    request = _match_request(job, resume, resume_id, title, save)
     with make_client(url) as client:
         result = client.json("POST", MATCH_PATH, **request)
     if as_json or not isinstance(result, dict):
@@ -57,17 +85,24 @@ def analyze(
 
 
 def _print_match(result: dict[str, Any]) -> None:
-    scalars = {k: v for k, v in result.items() if not isinstance(v, list | dict)}
-    print_fields(scalars, title="match")
-    for key, value in result.items():
-        if isinstance(value, list) and value:
-            if all(isinstance(v, dict) for v in value):
-                columns = list(dict.fromkeys(k for row in value for k in row))
-                print_table(value, columns, title=key)
-            else:
-                print_fields({key: value})
-        elif isinstance(value, dict) and value:
-            print_fields(value, title=key)
+    print_message(f"match score: {result.get('score')}/100")
+    if result.get("explanation"):
+        print_message(str(result["explanation"]))
+    breakdown = result.get("breakdown")
+    if isinstance(breakdown, dict) and breakdown:
+        rows = [{"part": name, **_as_dict(value)} for name, value in breakdown.items()]
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+        print_table(rows, columns, title="breakdown")
+    for key, preferred in (("missing", MISSING_COLUMNS), ("matched", MATCHED_COLUMNS)):
+        rows = result.get(key) or []
+        if rows:
+            present = {k for row in rows for k in row}
+            columns = [c for c in preferred if c in present] or sorted(present)
+            print_table(rows, columns, title=f"{key} ({len(rows)})")
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {"score": value}
 
 
 def sync(
