@@ -141,7 +141,21 @@ class Extractor:
                 continue
             word = words[i]
             node = single.get(word) if single is not None else None
-            only: Term | None = node.get(END) if node is not None and len(node) == 1 else None
+            only: Term | None = None
+            if node is not None and (i + 1 == count or words[i + 1] not in node):
+                # Nothing longer continues here: a one-word term or nothing, no walk needed.
+                only = node.get(END)
+                if only is None and ("-" in word or "/" in word):
+                    cursor = self._scan_parts(
+                        text, start, padded, cursor, word, section, line, found
+                    )
+                    continue
+                if only is None:
+                    at = padded.find(" " + word + " ", cursor - 1)
+                    cursor = at + len(word) + 1
+                    if salient:
+                        uncovered.append((start + at, start + at + len(word)))
+                    continue
             if only is not None:
                 # A one-word term and nothing longer starts here: no walk needed.
                 at = padded.find(" " + word + " ", cursor - 1)
