@@ -206,3 +206,12 @@ def test_file_provider_schema_rejects_an_unknown_middleware_field(
 ) -> None:
     dynamic = {"http": {"middlewares": {"x": {"stripPrefix": {"prefixes": ["/a"], "strip": 1}}}}}
     assert _errors(traefik_file_provider_schema, dynamic)
+
+
+def test_file_provider_schema_still_lags_redis_rate_limits(
+    traefik_file_provider_schema: dict[str, Any],
+) -> None:
+    """Why dynamic-redis.yml is checked against the CRD: when this fails, SchemaStore caught up
+    and the whole file can be validated against the file-provider schema."""
+    redis_limit = {"rateLimit": {"average": 1, "redis": {"endpoints": ["redis:6379"]}}}
+    assert _errors(traefik_file_provider_schema, {"http": {"middlewares": {"x": redis_limit}}})
