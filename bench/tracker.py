@@ -4,9 +4,10 @@ Seeds a real SQLite file (schema from the real migrations) straight through SQLA
 core, then measures through the real ASGI app in-process (httpx ``ASGITransport``: no
 sockets, so the figures are the app + database, not the network): p50/p99 of the default
 list page, a filtered page, a text search, a single read, creates per second and a
-10,000-row CSV import, and the ratio of the list p50 for the big user to the small one
-(target <= 1.5: lists must scale with indexes, not table size). The SQL each list-type
-request ran is shown with SQLite's EXPLAIN QUERY PLAN.
+10,000-row CSV import (plus the funnel and the full exports of the big account), and the
+ratio of the list p50 for the big user to the small one (target <= 1.5: lists must scale
+with indexes, not table size). The SQL each list-type request ran is shown with SQLite's
+EXPLAIN QUERY PLAN.
 
     uv run python bench/tracker.py                 # 100,000 + 1,000 rows
     uv run python bench/tracker.py --rows 20000    # quicker
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import sqlite3
 import statistics
@@ -56,6 +58,7 @@ payments billing search ranking analytics streaming latency scale"""
 WORDS = _WORD_TEXT.split()
 RARE = [f"zeta{n}" for n in range(200)]  # each word on ~0.5% of descriptions
 SEARCH_WORD = "zeta7"
+BENCH_STARTED = time.perf_counter()
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -190,6 +193,8 @@ def prepare(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     started = time.perf_counter()
     big_ids = seed(db_path, big, args.rows, rng)
     seed(db_path, small, args.small_rows, rng)
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"load average before seeding: {load}")
     print(
         f"seeded {args.rows:,} + {args.small_rows:,} applications (with status events) "
         f"in {time.perf_counter() - started:.1f} s"
@@ -300,8 +305,30 @@ async def measure(args: argparse.Namespace, workdir: Path, seeded: dict[str, Any
             if response.status_code != 200 or created != args.import_rows:
                 raise SystemExit(f"import failed: {response.status_code} {response.text[:300]}")
         rows.append((f"CSV import, {args.import_rows:,} rows", imports, f"{args.import_runs} runs"))
+        # Whole-account reads: the funnel and the streamed exports of the big user.
+        started = time.perf_counter()
+        funnel = await client.get("/tracker/analytics/funnel", headers=big_headers)
+        if funnel.status_code != 200:
+            raise SystemExit(f"funnel failed: {funnel.status_code} {funnel.text[:300]}")
+        funnel_ms = (time.perf_counter() - started) * 1000
+        rows.append((f"analytics funnel ({args.rows:,} rows)", [funnel_ms], "1 run"))
+        for export_format in ("csv", "json"):
+            params = {"format": export_format}
+            started = time.perf_counter()
+            response = await client.get("/tracker/export", params=params, headers=big_headers)
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status_code != 200:
+                raise SystemExit(f"export failed: {response.status_code} {response.text[:300]}")
+            size = f"1 run, {len(response.content) / 1e6:.1f} MB"
+            rows.append((f"export {export_format} ({args.rows:,} rows)", [elapsed], size))
 
     print()
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average now {load}; this process used "
+        f"{time.process_time():.0f} s of CPU in {time.perf_counter() - BENCH_STARTED:.0f} s"
+    )
+    print("(a loaded machine inflates every wall-clock figure below)")
     print("Measured in-process through httpx.ASGITransport (no sockets), sequential requests,")
     print(f"{n} requests per line after one warm-up; SQLite file, WAL.")
     print()
