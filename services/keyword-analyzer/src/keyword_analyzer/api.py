@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response
@@ -82,25 +83,39 @@ async def _json_body(request: Request) -> Any:
         raise BadRequest("The request body is not valid JSON (UTF-8).") from exc
 
 
-async def _form(request: Request, settings: Settings) -> tuple[dict[str, str], UploadFile | None]:
-    """Text fields and at most one file of a multipart body."""
+@dataclass(frozen=True)
+class Upload:
+    filename: str | None
+    content_type: str | None
+    raw: bytes
+
+
+async def _form(request: Request, settings: Settings) -> tuple[dict[str, str], Upload | None]:
+    """Text fields and at most one file (read, size-checked) of a multipart body."""
     fields: dict[str, str] = {}
-    upload: UploadFile | None = None
+    upload: Upload | None = None
     async with request.form(max_files=1, max_fields=20) as form:
         for key, value in form.multi_items():
             if isinstance(value, UploadFile):
-                upload = value
                 raw = await value.read(settings.max_upload_bytes + 1)
-                value.file.seek(0)
                 if len(raw) > settings.max_upload_bytes:
                     raise PayloadTooLarge(
                         f"The file is larger than {settings.max_upload_bytes} bytes."
                     )
-                fields[f"__file__{key}"] = ""
-                request.state.upload = (value.filename, value.content_type, raw)
+                upload = Upload(value.filename, value.content_type, raw)
             else:
                 fields[key] = value
     return fields, upload
+
+
+def _upload_text(upload: Upload, settings: Settings) -> tuple[str, str]:
+    return upload_text(
+        upload.filename,
+        upload.content_type,
+        upload.raw,
+        max_bytes=settings.max_upload_bytes,
+        max_chars=settings.max_text_chars,
+    )
 
 
 def _validate(model: type[MatchIn] | type[ResumeIn], data: Any) -> Any:
@@ -186,16 +201,9 @@ async def match(
     resume_text: str | None = None
     if content_type.startswith("multipart/form-data"):
         fields, upload = await _form(request, settings)
-        data: dict[str, Any] = {k: v for k, v in fields.items() if not k.startswith("__file__")}
+        data: dict[str, Any] = dict(fields)
         if upload is not None:
-            filename, upload_type, raw = request.state.upload
-            resume_text, _ = upload_text(
-                filename,
-                upload_type,
-                raw,
-                max_bytes=settings.max_upload_bytes,
-                max_chars=settings.max_text_chars,
-            )
+            resume_text, _ = _upload_text(upload, settings)
     else:
         data = await _json_body(request)
     body: MatchIn = _validate(MatchIn, data)
@@ -281,15 +289,8 @@ async def create_resume(
         fields, upload = await _form(request, settings)
         if upload is None:
             raise Unprocessable("Attach the resume file as 'file'.")
-        filename, upload_type, raw = request.state.upload
-        text, source = upload_text(
-            filename,
-            upload_type,
-            raw,
-            max_bytes=settings.max_upload_bytes,
-            max_chars=settings.max_text_chars,
-        )
-        name = fields.get("name") or filename or "resume"
+        text, source = _upload_text(upload, settings)
+        name = fields.get("name") or upload.filename or "resume"
         body = _validate(ResumeIn, {"name": name[:200], "text": text})
     else:
         body = _validate(ResumeIn, await _json_body(request))
