@@ -118,14 +118,34 @@ def start_stack(tmp_path: Path) -> Stack:
     return Stack(process, data_dir, port, output)
 
 
+class Stacks:
+    """One stack shared by the module's tests; started again if a test stopped it."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self.tmp_path_factory = tmp_path_factory
+        self.current: Stack | None = None
+
+    def running(self) -> Stack:
+        if self.current is None or self.current.process.poll() is not None:
+            self.current = start_stack(self.tmp_path_factory.mktemp("stack"))
+        wait_for(self.current.ready_state, START_TIMEOUT, "every child to be ready")
+        return self.current
+
+    def stop(self) -> None:
+        if self.current is not None:
+            self.current.stop()
+
+
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = start_stack(tmp_path_factory.mktemp("stack"))
-    try:
-        wait_for(running.ready_state, START_TIMEOUT, "every child to be ready")
-        yield running
-    finally:
-        running.stop()
+def stacks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stacks]:
+    shared = Stacks(tmp_path_factory)
+    yield shared
+    shared.stop()
+
+
+@pytest.fixture
+def stack(stacks: Stacks) -> Stack:
+    return stacks.running()
 
 
 @pytest.fixture
@@ -193,22 +213,6 @@ def test_a_crashed_service_is_restarted(stack: Stack) -> None:
     assert httpx.get(child["url"] + "/readyz").status_code == 200
 
 
-def test_sigterm_stops_every_child(tmp_path: Path) -> None:
-    running = start_stack(tmp_path)
-    try:
-        state = wait_for(running.ready_state, START_TIMEOUT, "every child to be ready")
-        children = {child["pid"] for child in state["children"].values()}
-        everyone = descendants(running.process.pid)
-        assert children <= everyone
-    finally:
-        returncode = running.stop()
-
-    assert returncode == 0, running.output.read_text()
-    wait_for(lambda: not any(alive(pid) for pid in everyone), 10, "every child to be gone")
-    assert not (running.data_dir / "run" / "stack.json").exists()
-    assert "jobhunt stopped" in running.output.read_text()
-
-
 def test_a_busy_gateway_port_is_a_clear_error(tmp_path: Path) -> None:
     if gateway_unavailable_reason() is not None:
         pytest.skip("the gateway package cannot run yet, so its port is not checked")
@@ -228,3 +232,20 @@ def test_a_busy_gateway_port_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert f"jobhunt: port {port} on 127.0.0.1 is already in use" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_sigterm_stops_every_child(stack: Stack) -> None:
+    # Last in the module: it stops the shared stack (a later test would start another).
+    running = stack
+    try:
+        state = wait_for(running.ready_state, START_TIMEOUT, "every child to be ready")
+        children = {child["pid"] for child in state["children"].values()}
+        everyone = descendants(running.process.pid)
+        assert children <= everyone
+    finally:
+        returncode = running.stop()
+
+    assert returncode == 0, running.output.read_text()
+    wait_for(lambda: not any(alive(pid) for pid in everyone), 10, "every child to be gone")
+    assert not (running.data_dir / "run" / "stack.json").exists()
+    assert "jobhunt stopped" in running.output.read_text()
