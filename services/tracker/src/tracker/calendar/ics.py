@@ -3,7 +3,8 @@
 ``icalendar`` does the escaping (``,`` ``;`` ``\\`` and newlines) and folds lines at 75
 octets without splitting a UTF-8 sequence; this module decides what goes in. UIDs are
 derived from row ids so a calendar client updates an entry in place, and DTSTAMP is the
-row's last change so a feed fetched twice without edits is byte-for-byte the same.
+row's last change (RFC 5545 3.8.7.2, for an object without METHOD) so a feed fetched
+twice without edits is byte-for-byte the same.
 """
 
 from __future__ import annotations
@@ -108,7 +109,6 @@ def render_calendar(entries: Iterable[FeedEntry], *, name: str = "jobhunt") -> b
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
     for entry in entries:
         calendar.add_component(_event(entry))
