@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from cli_helpers import free_port
+from cli_helpers import free_port, wait_for
 
 from jobhunt_cli.supervisor import Child, ChildSpec, ChildState, Reporter, Supervisor
 
@@ -99,3 +100,42 @@ async def test_the_gateway_starts_even_if_a_service_never_gets_ready(tmp_path: P
 
     assert supervisor.services[0].restarts == 0
     assert "gateway ready at" in " ".join(recorder.events)
+
+
+SUPERVISOR_SCRIPT = """
+import asyncio, sys
+from pathlib import Path
+from jobhunt_cli.supervisor import ChildSpec, Reporter, Supervisor
+
+class Say(Reporter):
+    def update(self, children):
+        print(" ".join(f"{c.name}={c.pid}:{c.state}" for c in children), flush=True)
+
+child = ChildSpec("sleeper", [sys.executable, "-c", "import time; time.sleep(120)"], {},
+                  "127.0.0.1", 9, "/readyz", Path(sys.argv[1]))
+asyncio.run(Supervisor([child], None, Say()).run(asyncio.Event()))
+"""
+
+
+def test_children_stop_when_the_supervisor_is_killed_outright(tmp_path: Path) -> None:
+    supervisor = subprocess.Popen(
+        [sys.executable, "-c", SUPERVISOR_SCRIPT, str(tmp_path / "sleeper.log")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert supervisor.stdout is not None
+    line = supervisor.stdout.readline()  # printed once the child is spawned
+    child_pid = int(line.split("sleeper=")[1].split(":")[0])
+    assert Path(f"/proc/{child_pid}").exists()
+
+    supervisor.kill()
+    supervisor.wait(timeout=10)
+
+    def gone() -> bool:
+        try:
+            state = Path(f"/proc/{child_pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        return state == "Z"
+
+    wait_for(gone, 10, "the orphaned child to stop")

@@ -191,10 +191,15 @@ def read_state(path: Path) -> dict[str, object] | None:
 
 
 def _alive(pid: int) -> bool:
+    """Whether ``pid`` is a live ``jobhunt`` process (not a stranger that reused the PID)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if cmdline.exists():
+        with contextlib.suppress(OSError):
+            return b"jobhunt" in cmdline.read_bytes()
     return True
