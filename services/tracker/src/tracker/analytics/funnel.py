@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 from statistics import median
+from typing import NamedTuple
 
 from tracker.analytics.schemas import (
     FunnelGroup,
@@ -30,13 +31,12 @@ RESPONSES = frozenset({"screening", "interviewing", "offer", "accepted", "reject
 SECONDS_PER_DAY = 86_400
 
 
-@dataclass(frozen=True)
-class StatusChange:
+class StatusChange(NamedTuple):
     to_status: str
     at: datetime
 
 
-@dataclass
+@dataclass(slots=True)
 class ApplicationHistory:
     """What the funnel needs to know about one application."""
 
