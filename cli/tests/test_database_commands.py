@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -105,14 +107,22 @@ def test_restore_refuses_while_the_stack_runs(
     folder = Path(json.loads(jobhunt("backup", str(tmp_path / "b"), "--json").stdout)["path"])
     state = data_dir / "run" / "stack.json"
     state.parent.mkdir(exist_ok=True)
-    state.write_text(json.dumps({"pid": os.getpid(), "children": {}}))
-
-    refused = jobhunt("restore", str(folder))
-    forced = jobhunt("restore", str(folder), "--force")
+    # Stands in for a running `jobhunt up` (its command line names jobhunt).
+    supervisor = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "jobhunt"])
+    try:
+        state.write_text(json.dumps({"pid": supervisor.pid, "children": {}}))
+        refused = jobhunt("restore", str(folder))
+        forced = jobhunt("restore", str(folder), "--force")
+        state.write_text(json.dumps({"pid": os.getpid(), "children": {}}))  # not jobhunt
+        stale = jobhunt("restore", str(folder))
+    finally:
+        supervisor.kill()
+        supervisor.wait()
 
     assert refused.exit_code == 2
     assert "the stack is running" in refused.stderr
     assert forced.exit_code == 0, forced.output
+    assert stale.exit_code == 0, stale.output
 
 
 def test_restore_refuses_a_damaged_backup(data_dir: Path, jobhunt: Invoke, tmp_path: Path) -> None:
