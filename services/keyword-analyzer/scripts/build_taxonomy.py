@@ -27,7 +27,7 @@ import tempfile
 import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from keyword_analyzer.extraction.extractor import OTHER_LOGIT, SCORED_GROUPS, Extractor
@@ -381,6 +381,7 @@ class Instance:
     label: bool
     words: int = 1
     short_line: bool = False
+    term: str = ""
 
 
 @dataclass
@@ -391,6 +392,8 @@ class Observations:
     gold: int
     found: Counter[str]
     hit: Counter[str]
+    golds: list[set[str]] = field(default_factory=list)
+    always_terms: list[list[str]] = field(default_factory=list)
 
 
 def observe(cands: list[Candidate], postings: list[Posting]) -> Observations:
@@ -400,11 +403,14 @@ def observe(cands: list[Candidate], postings: list[Posting]) -> Observations:
     extractor = Extractor(taxonomy, use_confidence=False)
     obs = Observations([], 0, 0, sum(len(p.gold) for p in postings), Counter(), Counter())
     for index, posting in enumerate(postings):
+        obs.golds.append(posting.gold)
+        obs.always_terms.append([])
         for keyword in extractor.extract(posting.text):
             label = keyword.term.lower() in posting.gold
             if keyword.group not in SCORED_GROUPS:
                 obs.always_kept += 1
                 obs.always_kept_hits += label
+                obs.always_terms[-1].append(keyword.term.lower())
                 continue
             surfaces = list(dict.fromkeys([keyword.term, *keyword.variants]))
             keys = [_key(s) for s in surfaces]
@@ -425,6 +431,7 @@ def observe(cands: list[Candidate], postings: list[Posting]) -> Observations:
                     label,
                     keyword.term.count(" ") + 1,
                     keyword.short_line,
+                    keyword.term.lower(),
                 )
             )
     return obs
@@ -506,15 +513,32 @@ def fit_confidence(obs: Observations, params: Params) -> ConfidenceModel:
         for row in rows
     ]
     best = (0.0, 0.5)
-    for step in range(10, 80):
-        cut = step / 100
-        kept = [label for p, label in zip(probabilities, labels, strict=True) if p >= cut]
-        tp = sum(kept) + obs.always_kept_hits
-        predicted = len(kept) + obs.always_kept
-        precision, recall = tp / max(predicted, 1), tp / max(obs.gold, 1)
-        f1 = 2 * precision * recall / max(precision + recall, 1e-9)
-        best = max(best, (f1, cut))
+    for step in range(5, 40):
+        cut = step / 50
+        predicted = [list(terms) for terms in obs.always_terms]
+        for probability, inst in zip(probabilities, obs.instances, strict=True):
+            if probability >= cut:
+                predicted[inst.posting].append(inst.term)
+        best = max(best, (_exact_and_partial_f1(predicted, obs.golds), cut))
     return ConfidenceModel(**{**vars(model), "threshold": best[1]})
+
+
+def _exact_and_partial_f1(predicted: list[list[str]], golds: list[set[str]]) -> float:
+    """The mean of exact and partial document-level F1: the cut serves both metrics."""
+    tp = partial_pred = partial_gold = n_pred = n_gold = 0
+    for terms, gold in zip(predicted, golds, strict=True):
+        unique = set(terms)
+        tp += len(unique & gold)
+        n_pred += len(unique)
+        n_gold += len(gold)
+        partial_pred += sum(any(t in g or g in t for g in gold) for t in unique)
+        partial_gold += sum(any(t in g or g in t for t in unique) for g in gold)
+
+    def f1(hits_p: int, hits_r: int) -> float:
+        p, r = hits_p / max(n_pred, 1), hits_r / max(n_gold, 1)
+        return 2 * p * r / max(p + r, 1e-9)
+
+    return (f1(tp, tp) + f1(partial_pred, partial_gold)) / 2
 
 
 def build(
