@@ -413,3 +413,35 @@ async def test_exports_stream_in_batches(
     }
     assert await export_csv(client, auth(alice)) == whole_csv
     assert len(whole_csv) == 8
+
+
+async def test_our_json_uploads_as_a_file_and_dry_runs(
+    client: httpx.AsyncClient, auth: Auth, alice: str
+) -> None:
+    payload = json.dumps(rich_document()).encode()
+    files = {"file": ("jobhunt-export.json", payload, "application/octet-stream")}
+    preview = await client.post(
+        "/tracker/import", params={"dry_run": "true"}, files=files, headers=auth(alice)
+    )
+    assert preview.status_code == 200, preview.text
+    assert preview.json()["format"] == "json"
+    assert preview.json()["created"]["applications"] == 2
+    assert (await export_json(client, auth(alice)))["applications"] == []
+    done = await client.post("/tracker/import", files=files, headers=auth(alice))
+    assert done.status_code == 200
+    assert len((await export_json(client, auth(alice)))["applications"]) == 2
+
+
+async def test_companies_are_shared_by_name_within_an_account_only(
+    client: httpx.AsyncClient, auth: Auth, alice: str, bob: str
+) -> None:
+    body = b"title,company\nEngineer,Acme Inc\nDesigner,  acme inc \n"
+    first = await client.post("/tracker/import", content=body, headers={**auth(alice), **CSV})
+    assert first.json()["created"]["companies"] == 1
+    again = await client.post("/tracker/import", content=body, headers={**auth(alice), **CSV})
+    assert again.json()["created"]["companies"] == 0
+    theirs = await client.post("/tracker/import", content=body, headers={**auth(bob), **CSV})
+    assert theirs.json()["created"]["companies"] == 1
+    document = await export_json(client, auth(alice))
+    assert [c["name"] for c in document["companies"]] == ["Acme Inc"]
+    assert {a["company_id"] for a in document["applications"]} == {document["companies"][0]["id"]}

@@ -33,14 +33,18 @@ class StageCounts(BaseModel):
 
 
 class FunnelRates(BaseModel):
-    """Ratios in [0, 1]; null when the denominator is zero."""
+    """Ratios of the stage counts above, in [0, 1] (4 decimals); null when the denominator
+    is zero. "Reached X" always means X or a later pipeline stage."""
 
-    response: float | None = Field(description="screening / applied (employer moved it on).")
-    interview: float | None = Field(description="interviewing / applied.")
-    offer: float | None = Field(description="offer / applied.")
-    acceptance: float | None = Field(description="accepted / offer.")
+    response: float | None = Field(
+        description="Reached screening ÷ reached applied: the employer moved it on."
+    )
+    interview: float | None = Field(description="Reached interviewing ÷ reached applied.")
+    offer: float | None = Field(description="Reached offer ÷ reached applied.")
+    acceptance: float | None = Field(description="Reached accepted ÷ reached offer.")
     ghosting: float | None = Field(
-        description="ghosted / applied (ghosted counted among applied applications only)."
+        description="Ghosted (see stages.ghosted; only applications that reached applied) ÷ "
+        "reached applied."
     )
 
 
