@@ -142,7 +142,11 @@ def test_traefik_routes_to_hosts_that_compose_runs(compose: dict[str, Any]) -> N
     dynamic_path = DEPLOY / "traefik" / "dynamic.yml"
     if not dynamic_path.exists():
         pytest.skip("deploy/traefik/dynamic.yml not generated yet (python -m gateway.traefik)")
-    for path in (dynamic_path, DEPLOY / "traefik" / "dynamic-redis.yml"):
+    for path in (
+        dynamic_path,
+        DEPLOY / "traefik" / "dynamic-redis.yml",
+        DEPLOY / "traefik" / "gateway.yml",
+    ):
         dynamic = _load(path)
         for service in dynamic["http"]["services"].values():
             for server in service["loadBalancer"]["servers"]:
@@ -158,7 +162,7 @@ def test_traefik_static_config_is_valid(traefik_static_schema: dict[str, Any]) -
     static = _load(DEPLOY / "traefik" / "traefik.yml")
     assert _errors(traefik_static_schema, static) == []
     assert static["entryPoints"]["web"]["address"] == ":80"
-    assert static["providers"]["file"]["filename"] == "/etc/traefik/dynamic/dynamic.yml"
+    assert static["providers"]["file"]["directory"] == "/etc/traefik/dynamic"
     assert "ping" in static
     assert "accessLog" in static
 
@@ -172,11 +176,13 @@ def test_traefik_static_schema_rejects_a_typo(traefik_static_schema: dict[str, A
 def test_compose_mounts_the_static_config_where_traefik_reads_it(compose: dict[str, Any]) -> None:
     traefik = compose["services"]["traefik"]
     assert "./deploy/traefik/traefik.yml:/etc/traefik/traefik.yml:ro" in traefik["volumes"]
+    mounted = {volume.split(":")[-2] for volume in traefik["volumes"]}
+    assert {"/etc/traefik/dynamic/dynamic.yml", "/etc/traefik/dynamic/gateway.yml"} <= mounted
     assert traefik["command"] == ["--configFile=/etc/traefik/traefik.yml"]
     assert traefik["image"].startswith("traefik:")
 
 
-@pytest.mark.parametrize("name", ["dynamic.yml", "dynamic-redis.yml"])
+@pytest.mark.parametrize("name", ["dynamic.yml", "dynamic-redis.yml", "gateway.yml"])
 def test_traefik_dynamic_files_are_valid(
     name: str,
     traefik_file_provider_schema: dict[str, Any],
@@ -190,7 +196,7 @@ def test_traefik_dynamic_files_are_valid(
     # Redis blocks against the Middleware CRD, which has the same field names, and the
     # rest against the file-provider schema.
     redis_blocks = []
-    for middleware in dynamic["http"]["middlewares"].values():
+    for middleware in dynamic["http"].get("middlewares", {}).values():
         rate_limit = middleware.get("rateLimit")
         if rate_limit and "redis" in rate_limit:
             redis_blocks.append(rate_limit.pop("redis"))
@@ -199,6 +205,23 @@ def test_traefik_dynamic_files_are_valid(
             assert _errors(spec_schema, crd_spec) == []
     assert _errors(traefik_file_provider_schema, dynamic) == []
     assert bool(redis_blocks) == (name == "dynamic-redis.yml")
+
+
+def test_gateway_routes_use_middlewares_the_generated_file_defines(compose: dict[str, Any]) -> None:
+    dynamic_path = DEPLOY / "traefik" / "dynamic.yml"
+    if not dynamic_path.exists():
+        pytest.skip("deploy/traefik/dynamic.yml not generated yet (python -m gateway.traefik)")
+    defined = set(_load(dynamic_path)["http"]["middlewares"])
+    extras = _load(DEPLOY / "traefik" / "gateway.yml")["http"]
+    for router in extras["routers"].values():
+        assert set(router["middlewares"]) <= defined
+        assert router["service"] in extras["services"]
+    gateway = compose["services"]["gateway"]
+    environment = gateway["environment"]
+    for setting in ("JOBHUNT_TRACKER_URL", "JOBHUNT_KEYWORDS_URL", "JOBHUNT_SHEETS_URL"):
+        host = urlsplit(environment[setting]).hostname
+        assert host in compose["services"], setting
+    assert gateway["build"]["target"] == "gateway"
 
 
 def test_file_provider_schema_rejects_an_unknown_middleware_field(

@@ -190,3 +190,48 @@ def test_tracker_container_migrates_serves_and_passes_its_health_checks(
         log.close()
     if expected == "sqlite":
         assert (tmp_path / "data" / "tracker.db").is_file()
+
+
+def test_gateway_container_starts_and_passes_its_health_check(tmp_path: Path) -> None:
+    if shutil.which("sh") is None:
+        pytest.skip("no POSIX sh on this machine")
+    pytest.importorskip("gateway.__main__", reason="the gateway is not installed")
+    _make_secrets(tmp_path / "secrets")
+    (tmp_path / "data").mkdir()
+    port = _free_port()
+    gateway = _stage_instructions("gateway")
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+        **_compose_environment("gateway", {}, tmp_path),
+        # The image sets these (ENV); the port is a free one here.
+        "JOBHUNT_HOST": "127.0.0.1",
+        "JOBHUNT_PORT": str(port),
+    }
+    log = (tmp_path / "gateway.log").open("wb")
+    process = subprocess.Popen(
+        ["sh", str(ENTRYPOINT), *gateway["cmd"]],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        alive = None
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                alive = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.3)  # polling a starting process, bounded by the deadline
+        assert alive is not None, (tmp_path / "gateway.log").read_text()
+        assert alive.status_code == 200
+        check = _run(_at_port(gateway["healthcheck"], port), env)
+        assert check.returncode == 0, check.stderr
+        # The services' Compose host names do not resolve here: reported, never a 500.
+        health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=30)
+        assert health.status_code == 503, health.text
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()

@@ -91,7 +91,8 @@ def test_traefik_resources_validate_against_the_crds(
 ) -> None:
     resources: list[Resource] = request.getfixturevalue(overlay)
     traefik = [r for r in resources if r["apiVersion"].startswith(TRAEFIK_GROUP)]
-    assert Counter(r["kind"] for r in traefik)["IngressRoute"] == 1
+    # The route table's IngressRoute, and the gateway's (/health, /openapi.json, /docs).
+    assert Counter(r["kind"] for r in traefik)["IngressRoute"] == 2
     for resource in traefik:
         schema = traefik_crd_schemas[resource["kind"]]
         errors = [e.message for e in jsonschema.Draft7Validator(schema).iter_errors(resource)]
@@ -113,19 +114,19 @@ def test_ingress_route_points_at_existing_services_and_middlewares(
     resources: list[Resource] = request.getfixturevalue(overlay)
     services = _of_kind(resources, "Service")
     middlewares = _of_kind(resources, "Middleware")
-    (route,) = _of_kind(resources, "IngressRoute").values()
     kinds = {"stripPrefix", "headers", "rateLimit"}
     assert kinds <= {key for m in middlewares.values() for key in m["spec"]}
-    for rule in route["spec"]["routes"]:
-        for middleware in rule["middlewares"]:
-            assert middleware["name"] in middlewares
-        for backend in rule["services"]:
-            ports = {p["port"] for p in services[backend["name"]]["spec"]["ports"]}
-            assert backend["port"] in ports
+    for route in _of_kind(resources, "IngressRoute").values():
+        for rule in route["spec"]["routes"]:
+            for middleware in rule["middlewares"]:
+                assert middleware["name"] in middlewares
+            for backend in rule["services"]:
+                ports = {p["port"] for p in services[backend["name"]]["spec"]["ports"]}
+                assert backend["port"] in ports
 
 
 def test_dev_runs_each_service_as_one_sqlite_statefulset(dev: list[Resource]) -> None:
-    assert _of_kind(dev, "Deployment") == {}
+    assert set(_of_kind(dev, "Deployment")) == {"gateway"}  # stateless
     statefulsets = _of_kind(dev, "StatefulSet")
     assert set(statefulsets) == set(APP_SERVICES)
     for name, workload in statefulsets.items():
@@ -155,6 +156,11 @@ def test_prod_runs_replicated_postgres_deployments(prod: list[Resource]) -> None
         assert url["valueFrom"]["secretKeyRef"]["name"] == "jobhunt-database-urls"
     sheets_env = {e["name"]: e for e in _app_container(deployments["sheets-sync"])["env"]}
     assert sheets_env["SHEETS_SCHEDULER_ENABLED"]["value"] == "false"
+    gateway = deployments["gateway"]
+    assert gateway["spec"]["replicas"] >= 2
+    (container,) = gateway["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["JOBHUNT_REDIS_URL"] == "redis://redis:6379/0"
 
 
 @pytest.mark.parametrize("overlay", ["dev", "prod"])
@@ -179,7 +185,7 @@ def test_service_pods_are_probed_limited_and_unprivileged(
 def test_prod_has_a_budget_per_service_and_jobs(prod: list[Resource]) -> None:
     budgets = _of_kind(prod, "PodDisruptionBudget")
     deployments = _of_kind(prod, "Deployment")
-    for name in APP_SERVICES:
+    for name in (*APP_SERVICES, "gateway"):
         budget = budgets[name]
         assert budget["spec"]["minAvailable"] < deployments[name]["spec"]["replicas"]
         assert (
@@ -216,13 +222,24 @@ def test_only_the_edge_reaches_the_services(overlay: str, request: pytest.Fixtur
     assert deny["podSelector"] == {}
     assert "ingress" not in deny
     edge = policies["allow-edge-to-services"]["spec"]
-    (source,) = edge["ingress"][0]["from"]
-    assert source["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "traefik"}
+    traefik, gateway = edge["ingress"][0]["from"]
+    assert traefik["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "traefik"}
+    assert gateway == {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "gateway"}}}
+    # Only Traefik reaches the gateway (and, in prod, Redis, which the gateway shares).
+    for name in ("allow-edge-to-gateway", "allow-edge-to-redis"):
+        if name in policies:
+            sources = policies[name]["spec"]["ingress"][0]["from"]
+            assert sources[0]["namespaceSelector"]["matchLabels"] == {
+                "kubernetes.io/metadata.name": "traefik"
+            }
     # Every other allowance admits only the tracker's own clients to the tracker.
-    others = {
-        n: p
-        for n, p in policies.items()
-        if n not in {"default-deny-ingress", "allow-edge-to-services", "allow-edge-to-redis"}
+    known = {
+        "default-deny-ingress",
+        "allow-edge-to-services",
+        "allow-edge-to-gateway",
+        "allow-edge-to-redis",
     }
+    others = {n: p for n, p in policies.items() if n not in known}
+    assert others
     for policy in others.values():
         assert policy["spec"]["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "tracker"}
