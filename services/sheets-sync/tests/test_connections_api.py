@@ -184,3 +184,22 @@ async def test_update_and_delete_connection(harness: Harness) -> None:
     assert (response.json()["direction"], response.json()["schedule_minutes"]) == ("push", 60)
     assert (await harness.client.delete(url, headers=harness.headers)).status_code == 204
     assert (await harness.client.get(url, headers=harness.headers)).status_code == 404
+
+
+async def test_runs_are_listed_newest_first_in_pages(harness: Harness) -> None:
+    _spreadsheet_id, connection_id = await harness.linked("Alpha")
+    await harness.sync(connection_id, dry_run=True)
+    await harness.sync(connection_id)
+    url = f"/sheets/connections/{connection_id}/runs"
+
+    first = (await harness.client.get(url, params={"limit": 2}, headers=harness.headers)).json()
+    second = (
+        await harness.client.get(
+            url, params={"limit": 2, "cursor": first["next_cursor"]}, headers=harness.headers
+        )
+    ).json()
+
+    runs = first["items"] + second["items"]
+    assert [r["dry_run"] for r in runs] == [False, True, False]
+    assert runs[0]["id"] > runs[1]["id"] > runs[2]["id"]
+    assert second["next_cursor"] is None

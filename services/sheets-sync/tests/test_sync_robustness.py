@@ -133,7 +133,7 @@ async def test_each_sync_costs_at_most_three_reads_and_two_writes(harness: Harne
         await harness.client.get(
             f"/sheets/connections/{connection_id}/runs", headers=harness.headers
         )
-    ).json()
+    ).json()["items"]
     assert all(r["google_reads"] <= 3 and r["google_writes"] <= 2 for r in runs)
     latest = runs[0]
     counts = (latest["rows_pulled"], latest["rows_pushed"], latest["rows_created"])
@@ -201,7 +201,7 @@ async def test_google_refusals_give_a_clear_status(harness: Harness) -> None:
         await harness.client.get(
             f"/sheets/connections/{connection_id}/runs", headers=harness.headers
         )
-    ).json()
+    ).json()["items"]
     assert [r["status"] for r in runs[:3]] == ["failed", "failed", "failed"]
     assert runs[2]["google_retries"] > 0
 

@@ -68,7 +68,7 @@ async def test_row_removed_from_sheet_is_flagged_until_confirmed(harness: Harnes
     assert [w["kind"] for w in run["warnings"]] == ["row_vanished"]
     assert "Alpha" in [a["title"] for a in await harness.applications()]
     url = f"/sheets/connections/{connection_id}/vanished"
-    vanished = (await harness.client.get(url, headers=harness.headers)).json()
+    vanished = (await harness.client.get(url, headers=harness.headers)).json()["items"]
     alpha_id = (await harness.by_title("Alpha"))["id"]
     assert [v["application_id"] for v in vanished] == [alpha_id]
 
@@ -89,7 +89,7 @@ async def test_vanished_row_can_be_restored(harness: Harness) -> None:
         await harness.client.get(
             f"/sheets/connections/{connection_id}/vanished", headers=harness.headers
         )
-    ).json()
+    ).json()["items"]
     await harness.client.post(
         f"/sheets/connections/{connection_id}/vanished/{vanished[0]['application_id']}",
         json={"action": "restore"},

@@ -73,7 +73,7 @@ async def test_conflicting_edits_sheet_wins_and_can_be_resolved(harness: Harness
         await harness.client.get(
             f"/sheets/connections/{connection_id}/conflicts", headers=harness.headers
         )
-    ).json()
+    ).json()["items"]
     assert [
         (c["field"], c["sheet_value"], c["tracker_value"], c["resolution"]) for c in conflicts
     ] == [("location", "Paris", "Lisbon", "sheet")]
@@ -104,7 +104,7 @@ async def test_manual_policy_leaves_both_sides_until_resolved(harness: Harness) 
     url = f"/sheets/connections/{connection_id}/conflicts"
     open_conflicts = (
         await harness.client.get(url, params={"status": "open"}, headers=harness.headers)
-    ).json()
+    ).json()["items"]
     assert len(open_conflicts) == 1
     await harness.client.post(
         f"{url}/{open_conflicts[0]['id']}/resolve",
@@ -130,7 +130,7 @@ async def test_open_conflict_settles_when_both_sides_agree(harness: Harness) -> 
         await harness.client.get(
             f"/sheets/connections/{connection_id}/conflicts", headers=harness.headers
         )
-    ).json()
+    ).json()["items"]
     assert [(c["status"], c["resolution"]) for c in conflicts] == [("resolved", "agreed")]
 
 
@@ -140,10 +140,9 @@ async def test_existing_empty_worksheet_gets_header_and_rows(harness: Harness) -
     spreadsheet_id = harness.new_spreadsheet(sheet_title="Applications")
 
     await harness.connect(spreadsheet_id)
-    connection = (await harness.client.get("/sheets/connections", headers=harness.headers)).json()[
-        0
-    ]
-    run = (await harness.sync(connection["id"]))["run"]
+    listed = (await harness.client.get("/sheets/connections", headers=harness.headers)).json()
+    assert (len(listed["items"]), listed["next_cursor"]) == (1, None)
+    run = (await harness.sync(listed["items"][0]["id"]))["run"]
 
     assert run["rows_appended"] == 1
     assert harness.rows(spreadsheet_id)[0][:3] == ["Tracker ID", "Title", "Company"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jobhunt_common import utcnow
+from jobhunt_common import Page, utcnow
 from jobhunt_common.errors import NotFound, Unprocessable
+from jobhunt_common.pagination import PageParams, page_from_rows, paginate_select
 from sheets_sync.config import Settings
 from sheets_sync.connections.schemas import ConflictResolve, VanishedAction, VanishedRead
 from sheets_sync.fields import InvalidCell, canonical
@@ -39,17 +40,28 @@ async def resolve_conflict(
     return conflict
 
 
-async def list_vanished(session: AsyncSession, connection_id: int) -> list[VanishedRead]:
-    rows = await session.scalars(
-        select(SyncSnapshot)
-        .where(SyncSnapshot.connection_id == connection_id, SyncSnapshot.vanished_at.is_not(None))
-        .order_by(SyncSnapshot.application_id)
+async def list_vanished(
+    session: AsyncSession, connection_id: int, page: PageParams
+) -> Page[VanishedRead]:
+    statement = select(SyncSnapshot).where(
+        SyncSnapshot.connection_id == connection_id, SyncSnapshot.vanished_at.is_not(None)
     )
-    return [
-        VanishedRead(application_id=s.application_id, vanished_at=s.vanished_at)
-        for s in rows
-        if s.vanished_at is not None
-    ]
+    rows = (
+        await session.scalars(
+            paginate_select(
+                statement, [SyncSnapshot.application_id.expression], page, descending=False
+            )
+        )
+    ).all()
+    items, next_cursor = page_from_rows(rows, page, lambda s: [s.application_id])
+    return Page(
+        items=[
+            VanishedRead(application_id=s.application_id, vanished_at=s.vanished_at)
+            for s in items
+            if s.vanished_at is not None
+        ],
+        next_cursor=next_cursor,
+    )
 
 
 async def act_on_vanished(

@@ -7,8 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Query, Request, Response
 from sqlalchemy import select
 
-from jobhunt_common import CurrentUser, SessionDep, etag_for
+from jobhunt_common import CurrentUser, Page, PageParamsDep, SessionDep, etag_for
 from jobhunt_common.errors import BadGateway, Conflict, JobhuntError, NotFound, TooManyRequests
+from jobhunt_common.pagination import page_from_rows, paginate_select
 from sheets_sync.connections import service
 from sheets_sync.connections.resolution import act_on_vanished, list_vanished, resolve_conflict
 from sheets_sync.connections.schemas import (
@@ -111,16 +112,20 @@ async def create_connection(
 
 
 @router.get("/connections")
-async def list_connections(session: SessionDep, user: CurrentUser) -> list[ConnectionRead]:
-    """Your connections."""
+async def list_connections(
+    session: SessionDep, user: CurrentUser, page: PageParamsDep
+) -> Page[ConnectionRead]:
+    """Your connections, oldest first."""
     credential = await service.get_credential(session, user.user_id)
     email = credential.client_email if credential else None
-    rows = await session.scalars(
-        select(SheetConnection)
-        .where(SheetConnection.owner_id == user.user_id)
-        .order_by(SheetConnection.id)
-    )
-    return [service.connection_read(c, email) for c in rows]
+    statement = select(SheetConnection).where(SheetConnection.owner_id == user.user_id)
+    rows = (
+        await session.scalars(
+            paginate_select(statement, [SheetConnection.id.expression], page, descending=False)
+        )
+    ).all()
+    items, next_cursor = page_from_rows(rows, page, lambda c: [c.id])
+    return Page(items=[service.connection_read(c, email) for c in items], next_cursor=next_cursor)
 
 
 @router.get("/connections/{connection_id}")
@@ -214,17 +219,14 @@ async def list_runs(
     connection_id: int,
     session: SessionDep,
     user: CurrentUser,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> list[RunRead]:
+    page: PageParamsDep,
+) -> Page[RunRead]:
     """The connection's sync runs, newest first."""
     await service.get_connection(session, user.user_id, connection_id)
-    rows = await session.scalars(
-        select(SyncRun)
-        .where(SyncRun.connection_id == connection_id)
-        .order_by(SyncRun.id.desc())
-        .limit(limit)
-    )
-    return [RunRead.model_validate(r) for r in rows]
+    statement = select(SyncRun).where(SyncRun.connection_id == connection_id)
+    rows = (await session.scalars(paginate_select(statement, [SyncRun.id.expression], page))).all()
+    items, next_cursor = page_from_rows(rows, page, lambda r: [r.id])
+    return Page(items=[RunRead.model_validate(r) for r in items], next_cursor=next_cursor)
 
 
 @router.get("/connections/{connection_id}/conflicts")
@@ -232,15 +234,21 @@ async def list_conflicts(
     connection_id: int,
     session: SessionDep,
     user: CurrentUser,
+    page: PageParamsDep,
     status: Annotated[Literal["open", "resolved"] | None, Query()] = None,
-) -> list[ConflictRead]:
-    """Conflicts recorded by syncs: open ones wait for you, resolved ones show what won."""
+) -> Page[ConflictRead]:
+    """Conflicts recorded by syncs, oldest first: open ones wait for you, resolved show what won."""
     await service.get_connection(session, user.user_id, connection_id)
     statement = select(SyncConflict).where(SyncConflict.connection_id == connection_id)
     if status:
         statement = statement.where(SyncConflict.status == status)
-    rows = await session.scalars(statement.order_by(SyncConflict.id))
-    return [ConflictRead.model_validate(r) for r in rows]
+    rows = (
+        await session.scalars(
+            paginate_select(statement, [SyncConflict.id.expression], page, descending=False)
+        )
+    ).all()
+    items, next_cursor = page_from_rows(rows, page, lambda c: [c.id])
+    return Page(items=[ConflictRead.model_validate(c) for c in items], next_cursor=next_cursor)
 
 
 @router.post("/connections/{connection_id}/conflicts/{conflict_id}/resolve")
@@ -259,11 +267,11 @@ async def resolve(
 
 @router.get("/connections/{connection_id}/vanished")
 async def vanished(
-    connection_id: int, session: SessionDep, user: CurrentUser
-) -> list[VanishedRead]:
+    connection_id: int, session: SessionDep, user: CurrentUser, page: PageParamsDep
+) -> Page[VanishedRead]:
     """Applications whose rows disappeared from the sheet, waiting for your decision."""
     await service.get_connection(session, user.user_id, connection_id)
-    return await list_vanished(session, connection_id)
+    return await list_vanished(session, connection_id, page)
 
 
 @router.post("/connections/{connection_id}/vanished/{application_id}", status_code=204)
