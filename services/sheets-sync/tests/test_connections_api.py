@@ -203,3 +203,9 @@ async def test_runs_are_listed_newest_first_in_pages(harness: Harness) -> None:
     assert [r["dry_run"] for r in runs] == [False, True, False]
     assert runs[0]["id"] > runs[1]["id"] > runs[2]["id"]
     assert second["next_cursor"] is None
+
+
+async def test_openapi_and_probes(harness: Harness) -> None:
+    schema = (await harness.client.get("/openapi.json")).json()
+    assert "/sheets/connections/{connection_id}/sync" in schema["paths"]
+    assert (await harness.client.get("/readyz")).json()["status"] == "ready"
