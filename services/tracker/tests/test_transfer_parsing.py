@@ -231,7 +231,7 @@ def test_bad_rows_carry_row_numbers_and_reasons() -> None:
         ("", "empty"),
         ("title,company\n", "no data rows"),
         ("name,place\nx,y\n", "No column holds the job title"),
-        ("title,title\nx,y\n", "repeated"),
+        ("title,title\nx,y\n", "repeats"),
         ("title,Job Title\nx,y\n", "both map to 'title'"),
     ],
 )
@@ -258,6 +258,13 @@ def test_encodings() -> None:
         decode(b"PK\x03\x04\x00\x00binary")
     with pytest.raises(Unprocessable, match="encoding must be"):
         decode(b"title\nx\n", "ebcdic")
+
+
+def test_excel_sep_line_and_unnamed_columns() -> None:
+    plan = read_csv("sep=;\ntitle;company;;\nEngineer;Acme, Inc;;\n", encoding="utf-8")
+    assert plan.drafts[0].fields == {"title": "Engineer", "company": "Acme, Inc"}
+    assert plan.drafts[0].row == 2
+    assert plan.ignored_columns == ["(column 3)", "(column 4)"]
 
 
 def test_semicolon_and_tab_delimiters_are_sniffed() -> None:

@@ -260,16 +260,24 @@ def read_csv(
     day_first: bool = False,
 ) -> CsvPlan:
     """Parse a whole CSV into drafts and per-row errors; raises only for whole-file faults."""
-    first_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(first_line))
+    first_line = text.split("\n", 1)[0].strip()
+    if first_line.lower().startswith("sep=") and len(first_line) == 5:
+        # Excel's hint line ("sep=;") names the delimiter and is not a row.
+        delimiter, text = first_line[4], text.split("\n", 1)[1] if "\n" in text else ""
+    else:
+        delimiter = _sniff_delimiter(first_line)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         headers = [h.strip() for h in next(reader)]
     except StopIteration as exc:
         raise Unprocessable("The file is empty.") from exc
     except csv.Error as exc:
         raise Unprocessable(f"The header row is not valid CSV: {exc}.") from exc
-    if len(set(headers)) != len(headers) or not all(headers):
-        raise Unprocessable(f"The header row has blank or repeated column names: {headers}.")
+    named = [h for h in headers if h]
+    if len(set(named)) != len(named) or not named:
+        raise Unprocessable(f"The header row repeats column names: {headers}.")
+    # Spreadsheets often add unnamed trailing columns: keep them, ignored, under a label.
+    headers = [h or f"(column {i + 1})" for i, h in enumerate(headers)]
     if dialect is not None and dialect not in DIALECTS:
         raise Unprocessable(f"format must be one of {', '.join(DIALECTS)}, or json.")
     chosen = dialect or detect_dialect(headers)
