@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tracker.config import Settings
 from tracker.transfer import export
 
 FIXTURES = Path(__file__).parent / "test_transfer_fixtures"
@@ -289,7 +290,6 @@ async def test_multipart_upload_with_mapping_and_cp1252(
         (b"<xml/>", {"Content-Type": "application/xml"}, 415),
         (b"{not json", {"Content-Type": "application/json"}, 400),
         (b'{"applications": []}', {"Content-Type": "application/json"}, 422),
-        (b"title\n" + b"x" * 70_000 + b"\n", CSV, 413),
     ],
 )
 async def test_unusable_files_are_clear_4xx(
@@ -306,6 +306,16 @@ async def test_unusable_files_are_clear_4xx(
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["detail"]
+
+
+async def test_oversize_upload_is_413_and_stores_nothing(
+    client: httpx.AsyncClient, auth: Auth, alice: str, settings: Settings
+) -> None:
+    body = b"title\n" + b"Engineer\n" * (settings.max_body_bytes // 9 + 1)
+    response = await client.post("/tracker/import", content=body, headers={**auth(alice), **CSV})
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert (await export_json(client, auth(alice)))["applications"] == []
 
 
 async def test_json_round_trip_is_lossless(
