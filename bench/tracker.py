@@ -360,7 +360,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000, help="the big user's applications")
     parser.add_argument("--small-rows", type=int, default=1_000, help="the small user's")
-    parser.add_argument("--requests", type=int, default=200, help="requests per measured line")
+    parser.add_argument("--requests", type=int, default=100, help="requests per measured line")
     parser.add_argument("--import-rows", type=int, default=10_000)
     parser.add_argument("--import-runs", type=int, default=3)
     args = parser.parse_args()
