@@ -156,12 +156,12 @@ def test_later_stage_without_applied_event_implies_applied() -> None:
     assert stats.median_days_to_first_response is None
 
 
-@pytest.mark.parametrize(("silent_days", "ghosted"), [(29, 0), (30, 1)])
-def test_silence_threshold(silent_days: int, ghosted: int) -> None:
+@pytest.mark.parametrize(
+    ("silence", "ghosted"), [(timedelta(days=30), 0), (timedelta(days=30, seconds=1), 1)]
+)
+def test_silence_threshold(silence: timedelta, ghosted: int) -> None:
     waiting = history(None, ("applied", day(1, 1)))
-    stats = funnel_stats(
-        [waiting], now=day(1, 1) + timedelta(days=silent_days), ghost_after=GHOST_AFTER
-    )
+    stats = funnel_stats([waiting], now=day(1, 1) + silence, ghost_after=GHOST_AFTER)
     assert stats.stages.ghosted == ghosted
 
 

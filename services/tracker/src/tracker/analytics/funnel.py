@@ -77,7 +77,7 @@ def _is_ghosted(history: ApplicationHistory, now: datetime, ghost_after: timedel
         return True
     if history.status not in ACTIVE_FOR_GHOSTING or not events:
         return False
-    return now - events[-1].at >= ghost_after
+    return now - events[-1].at > ghost_after  # as the applications API decides it
 
 
 def funnel_stats(
