@@ -27,7 +27,7 @@ class StageCounts(BaseModel):
     withdrawn: int = Field(description="Has a status event into withdrawn, at any time.")
     ghosted: int = Field(
         description="Has a status event into ghosted, or is now in applied, screening or "
-        "interviewing with no status change for the ghosting period (tracker setting, "
+        "interviewing with no status change for longer than the ghosting period (tracker setting, "
         "default 30 days)."
     )
 
