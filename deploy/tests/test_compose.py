@@ -238,3 +238,24 @@ def test_file_provider_schema_still_lags_redis_rate_limits(
     and the whole file can be validated against the file-provider schema."""
     redis_limit = {"rateLimit": {"average": 1, "redis": {"endpoints": ["redis:6379"]}}}
     assert _errors(traefik_file_provider_schema, {"http": {"middlewares": {"x": redis_limit}}})
+
+
+def test_image_build_args_name_real_packages_and_apps(compose: dict[str, Any]) -> None:
+    import importlib
+    import tomllib
+
+    members = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["uv"]["workspace"]
+    names = {
+        tomllib.loads((REPO / member / "pyproject.toml").read_text())["project"]["name"]
+        for member in members["members"]
+    }
+    built = {name: s["build"] for name, s in compose["services"].items() if "build" in s}
+    assert {"tracker", "keyword-analyzer", "sheets-sync", "gateway", "tracker-migrate"} <= set(
+        built
+    )
+    for name, build in built.items():
+        assert set(build["args"]["PACKAGES"].split()) <= names, name
+        app = build["args"].get("APP")
+        if app is not None:
+            assert build["target"] == "service"
+            assert callable(importlib.import_module(f"{app}.main").create_app), name
