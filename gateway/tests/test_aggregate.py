@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import logging
 
+import httpx
 import pytest
 from upstream_app import make_app, openapi_for
 
 from conftest import GatewayClient, MakeSettings, RunningServer, serve
 from gateway.aggregate import merge_openapi
-from jobhunt_common.logging import JsonFormatter
+from gateway.main import create_app
 
 
 async def test_health_lists_each_service_and_is_503_when_one_is_down(
@@ -99,16 +100,25 @@ async def test_metrics_count_requests_per_route_upstream_and_status(
 async def test_access_log_is_one_json_line_with_the_request_id(
     upstream: RunningServer,
     make_settings: MakeSettings,
-    gateway_client: GatewayClient,
+    capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    client = await gateway_client(make_settings(tracker_url=upstream.url))
-    with caplog.at_level(logging.INFO, logger="jobhunt.access"):
+    caplog.set_level(logging.INFO, logger="jobhunt.access")
+    app = create_app(make_settings(tracker_url=upstream.url), configure_logs=False)
+    async with serve(app) as gateway, httpx.AsyncClient(base_url=gateway.url) as client:
+        capsys.readouterr()
         response = await client.get("/api/tracker/ping", headers={"X-Request-ID": "log-me"})
+        app.access_log.flush()
     assert response.status_code == 200
-    records = [r for r in caplog.records if r.name == "jobhunt.access"]
-    assert len(records) == 1
-    entry = json.loads(JsonFormatter("gateway").format(records[0]))
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert len(lines) == 1
+    entry = lines[0]
+    assert (entry["logger"], entry["service"], entry["level"]) == (
+        "jobhunt.access",
+        "gateway",
+        "info",
+    )
     assert entry["request_id"] == "log-me"
     assert (entry["method"], entry["path"], entry["status"]) == ("GET", "/api/tracker/ping", 200)
     assert (entry["route"], entry["upstream"]) == ("tracker", "tracker")
+    assert entry["duration_ms"] >= 0

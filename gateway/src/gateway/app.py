@@ -7,7 +7,6 @@ routes to keep per-request overhead to a few dozen microseconds.
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 import uuid
@@ -15,6 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from starlette.types import Receive, Scope, Send
 
+from gateway.accesslog import AccessLog
 from gateway.aggregate import Aggregator
 from gateway.config import Settings
 from gateway.cors import CorsPolicy
@@ -32,8 +32,6 @@ from gateway.responses import Headers, send_bytes, send_problem
 from gateway.routes import RouteTable
 from jobhunt_common.auth import TokenVerifier
 from jobhunt_common.logging import request_id_var
-
-access_logger = logging.getLogger("jobhunt.access")
 
 SECURITY_HEADERS: Headers = [
     (b"x-content-type-options", b"nosniff"),
@@ -63,6 +61,8 @@ class Gateway:
             )
         )
         self.limiter: Limiter | None = None
+        self.access_log = AccessLog(settings.service_name)
+        self.log_requests = settings.access_log and self.access_log.enabled
         self.policies = {
             group: policy_header(group, limit) for group, limit in settings.rate_limits.items()
         }
@@ -96,6 +96,7 @@ class Gateway:
     async def shutdown(self) -> None:
         await self.proxy.close()
         await self.aggregator.close()
+        self.access_log.flush()
         if self.limiter is not None:
             await self.limiter.close()
 
@@ -230,10 +231,9 @@ class Gateway:
         finally:
             elapsed = time.perf_counter() - started
             self.metrics.observe(route_name, upstream, status, elapsed)
-            if self.settings.access_log:
-                access_logger.info(
-                    "request",
-                    extra={
+            if self.log_requests:
+                self.access_log.write(
+                    {
                         "request_id": request_id,
                         "method": method,
                         "path": path,
@@ -241,7 +241,7 @@ class Gateway:
                         "route": route_name,
                         "upstream": upstream,
                         "duration_ms": round(elapsed * 1000, 2),
-                    },
+                    }
                 )
             request_id_var.reset(context)
 
