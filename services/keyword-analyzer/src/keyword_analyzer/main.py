@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 
 from fastapi import FastAPI
 
@@ -17,6 +18,10 @@ from keyword_analyzer.service import Analyzer
 async def _load_taxonomy(app: FastAPI) -> None:
     # Built once per process (about a second); requests share the trie read-only.
     app.state.analyzer = Analyzer(await asyncio.to_thread(default_taxonomy))
+    settings: Settings = app.state.settings
+    if settings.freeze_gc_after_startup:
+        # The trie is ~10^5 long-lived objects: keep the cyclic GC from rescanning them.
+        gc.freeze()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
