@@ -45,3 +45,10 @@ def test_dev_fake_sheets_serves_the_fake_google_api() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_bad_setting_is_a_usage_error(jobhunt: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JOBHUNT_PORT", "eighty")
+    result = jobhunt("apps", "list")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("jobhunt: invalid setting: JOBHUNT_PORT: ")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from jobhunt_cli.errors import CliError, ExitCode
 
 
 class CliSettings(BaseSettings):
@@ -24,6 +26,18 @@ class CliSettings(BaseSettings):
     restart_backoff_max_seconds: float = 30.0
     stop_timeout_seconds: float = 10.0
     ready_timeout_seconds: float = 60.0
+
+    @classmethod
+    def load(cls) -> CliSettings:
+        """The settings from the environment; a bad value is a one-line usage error."""
+        try:
+            return cls()
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"JOBHUNT_{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+                for e in exc.errors()
+            )
+            raise CliError(f"invalid setting: {problems}", ExitCode.USAGE) from exc
 
     @property
     def resolved_data_dir(self) -> Path:

@@ -22,5 +22,5 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts
 
 
 def make_client(url: str | None) -> ApiClient:
-    settings = CliSettings()
+    settings = CliSettings.load()
     return ApiClient(url or settings.gateway_url, CredentialStore(settings.credentials_path))

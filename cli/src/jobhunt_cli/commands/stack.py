@@ -23,12 +23,12 @@ def up() -> None:
     """Start every service and the gateway; Ctrl-C stops them all."""
     from jobhunt_cli.up import run_up
 
-    run_up(CliSettings(), Console())
+    run_up(CliSettings.load(), Console())
 
 
 def status(url: UrlOption = None, as_json: JsonOption = False) -> None:
     """Show the readiness of a running stack (through the gateway's /health)."""
-    base_url = url or CliSettings().gateway_url
+    base_url = url or CliSettings.load().gateway_url
     try:
         response = httpx.get(f"{base_url}/health", timeout=5.0)
     except httpx.HTTPError as exc:
@@ -83,7 +83,7 @@ def migrate(
     from jobhunt_cli.stack import migrate_service
     from jobhunt_cli.up import safe_url
 
-    settings = CliSettings()
+    settings = CliSettings.load()
     if service is not None:
         try:
             chosen = [find_service(service)]
@@ -122,7 +122,7 @@ def backup(
     """Copy every SQLite database (consistently, even while running) into a new folder."""
     from jobhunt_cli import backups
 
-    data_dir = CliSettings().resolved_data_dir
+    data_dir = CliSettings.load().resolved_data_dir
     for service, url in backups.non_sqlite_databases(data_dir).items():
         error_console.print(
             f"note: {service} uses {url}: back it up with that server's own tools (pg_dump)",
@@ -148,7 +148,7 @@ def restore(
     from jobhunt_cli import backups
     from jobhunt_cli.stack import read_state
 
-    settings = CliSettings()
+    settings = CliSettings.load()
     running = read_state(settings.state_path)
     if running is not None and not force:
         raise CliError(
