@@ -72,6 +72,7 @@ async def test_status_pipeline_appends_events_and_derives_dates(
     assert app["applied_at"] is None
     path = f"{APPS}/{app['id']}"
     applied = (await api.patch(path, json={"status": "applied"}, headers=headers)).json()
+    assert applied["version"] == 2  # one write per change, derived fields included
     assert applied["applied_at"] is not None
     assert applied["first_response_at"] is None
     assert applied["follow_up_at"] is not None  # the automatic follow-up's due date
@@ -105,6 +106,9 @@ async def test_explicit_dates_win_over_derived_ones(
     assert datetime.fromisoformat(app["applied_at"]) == datetime.fromisoformat(applied_at)
     assert app["status"] == "applied"
     assert app["follow_up_at"] is None  # a follow-up due months ago is not created
+    fresh = await create(api, auth(alice), status="applied")
+    assert fresh["follow_up_at"] is not None
+    assert fresh["version"] == 1
 
 
 async def test_invalid_status_is_422_listing_the_valid_ones(

@@ -143,15 +143,29 @@ async def change_status(
         and "first_response_at" not in explicit
     ):
         application.first_response_at = at
-    if application.id is None:
-        session.add(application)
-        await session.flush()
-    event.application_id = application.id
-    session.add(event)
+    follow_up_due = None
     if to_status == "applied":
-        await _schedule_follow_up(session, application, settings, explicit)
+        follow_up_due = await _follow_up_due(session, application, settings)
+        if follow_up_due and application.follow_up_at is None and "follow_up_at" not in explicit:
+            application.follow_up_at = follow_up_due
     elif from_status is not None:
         await _close_follow_ups(session, application, at)
+    if application.id is None:
+        session.add(application)
+    await session.flush()  # one write of the application, with every derived field
+    event.application_id = application.id
+    session.add(event)
+    if follow_up_due is not None:
+        session.add(
+            Task(
+                owner_id=application.owner_id,
+                application_id=application.id,
+                title=f"Follow up: {application.title}",
+                kind="follow_up",
+                due_at=follow_up_due,
+                auto_created=True,
+            )
+        )
     return event
 
 
@@ -168,34 +182,26 @@ async def _close_follow_ups(session: AsyncSession, application: Application, at:
         task.done_at = at
 
 
-async def _schedule_follow_up(
-    session: AsyncSession, application: Application, settings: Settings, explicit: frozenset[str]
-) -> None:
+async def _follow_up_due(
+    session: AsyncSession, application: Application, settings: Settings
+) -> datetime | None:
+    """When an automatic follow-up is due, or None when none should be made."""
     anchor = application.applied_at or utcnow()
     due_at = anchor + timedelta(days=settings.follow_up_days)
     if due_at <= utcnow():
-        return  # applied long ago (an import): a reminder already in the past helps no one
-    open_follow_up = await session.scalar(
-        select(Task.id).where(
-            Task.application_id == application.id,
-            Task.auto_created.is_(True),
-            Task.done_at.is_(None),
-        )
-    )
-    if open_follow_up is not None:
-        return
-    session.add(
-        Task(
-            owner_id=application.owner_id,
-            application_id=application.id,
-            title=f"Follow up: {application.title}",
-            kind="follow_up",
-            due_at=due_at,
-            auto_created=True,
-        )
-    )
-    if application.follow_up_at is None and "follow_up_at" not in explicit:
-        application.follow_up_at = due_at
+        return None  # applied long ago (an import): a reminder already past helps no one
+    if application.id is not None:
+        with session.no_autoflush:  # the application is written once, after this
+            open_follow_up = await session.scalar(
+                select(Task.id).where(
+                    Task.application_id == application.id,
+                    Task.auto_created.is_(True),
+                    Task.done_at.is_(None),
+                )
+            )
+        if open_follow_up is not None:
+            return None
+    return due_at
 
 
 async def create_application(
