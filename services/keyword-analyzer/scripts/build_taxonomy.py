@@ -21,6 +21,7 @@ import json
 import math
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -302,15 +303,26 @@ def read_core(path: Path) -> list[tuple[str, str, list[str]]]:
     return entries
 
 
+def _pip() -> list[str]:
+    """A pip to download with: this interpreter's, one on PATH, or ``uvx pip``."""
+    if (
+        subprocess.run([sys.executable, "-m", "pip", "--version"], capture_output=True).returncode
+        == 0
+    ):
+        return [sys.executable, "-m", "pip"]
+    for name in ("pip3", "pip"):
+        found = shutil.which(name)
+        if found:
+            return [found]
+    return ["uvx", "pip"]
+
+
 def fetch_skill_extractor_terms(wheel: Path | None) -> tuple[list[str], str]:
     """The term list inside the skill-extractor wheel and its SHA-256."""
     with tempfile.TemporaryDirectory() as folder:
         if wheel is None:
-            pip = [sys.executable, "-m", "pip"]
-            if subprocess.run([*pip, "--version"], capture_output=True).returncode != 0:
-                pip = ["python3", "-m", "pip"]
             subprocess.run(
-                [*pip, "download", "--no-deps", "--quiet", SKILL_EXTRACTOR, "-d", folder],
+                [*_pip(), "download", "--no-deps", "--quiet", SKILL_EXTRACTOR, "-d", folder],
                 check=True,
             )
             wheel = next(Path(folder).glob("skill_extractor-*.whl"))
