@@ -455,3 +455,21 @@ async def test_companies_are_shared_by_name_within_an_account_only(
     document = await export_json(client, auth(alice))
     assert [c["name"] for c in document["companies"]] == ["Acme Inc"]
     assert {a["company_id"] for a in document["applications"]} == {document["companies"][0]["id"]}
+
+
+async def test_idempotency_key_makes_a_retried_import_harmless(
+    client: httpx.AsyncClient, auth: Auth, alice: str
+) -> None:
+    body = (FIXTURES / "teal.csv").read_bytes()
+    headers = {**auth(alice), **CSV, "Idempotency-Key": "import-1"}
+    first = await client.post("/tracker/import", content=body, headers=headers)
+    retried = await client.post("/tracker/import", content=body, headers=headers)
+    assert first.status_code == retried.status_code == 200
+    assert retried.json() == first.json()
+    assert retried.headers["idempotent-replayed"] == "true"
+    assert len((await export_json(client, auth(alice)))["applications"]) == 5
+    other_file = await client.post(
+        "/tracker/import", content=b"title\nSomething else\n", headers=headers
+    )
+    assert other_file.status_code == 422
+    assert len((await export_json(client, auth(alice)))["applications"]) == 5

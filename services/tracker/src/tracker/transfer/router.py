@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
 from jobhunt_common import Principal, SessionDep
 from jobhunt_common.auth import FULL_ACCESS, require_scope
 from jobhunt_common.errors import BadRequest, Unprocessable, UnsupportedMediaType
+from tracker.deps import IdempotencyKeyHeader
+from tracker.idempotency import idempotent_create
 from tracker.transfer import service
 from tracker.transfer.csv_import import decode, read_csv
 from tracker.transfer.export import stream_csv, stream_json
@@ -42,6 +45,14 @@ class ImportResult(BaseModel):
     preview: list[dict[str, Any]] = Field(
         default_factory=list, description="Dry run: the first 100 applications as they would be."
     )
+
+
+class ImportRequest(BaseModel):
+    """What makes two import requests the same, for Idempotency-Key."""
+
+    upload_sha256: str
+    query: str
+    form: dict[str, str]
 
 
 def _json_param(raw: str | None, name: str) -> dict[str, str] | None:
@@ -83,6 +94,7 @@ async def _upload(request: Request) -> tuple[bytes, bool, dict[str, str]]:
 
 @router.post(
     "/import",
+    response_model=ImportResult,
     openapi_extra={
         "requestBody": {
             "content": {
@@ -117,42 +129,68 @@ async def import_file(
     status_aliases: Annotated[
         str | None, Query(description='JSON: stage name → status, e.g. {"Stalled": "ghosted"}.')
     ] = None,
-) -> ImportResult:
-    """Import a CSV (Huntr, JobSync, Teal-style or ours) or our JSON export."""
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    """Import a CSV (Huntr, JobSync, Teal-style or ours) or our JSON export.
+
+    Idempotency-Key is honoured: a retried import with the same key and the same file
+    replays the first answer instead of importing twice.
+    """
     payload, is_json, form = await _upload(request)
-    aliases = form.get("status_aliases", status_aliases)
-    if format == "json" or (format == "auto" and is_json):
-        try:
-            document = json.loads(payload)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise BadRequest("The file is not valid JSON.") from exc
-        outcome = await service.import_document(
-            session, user.user_id, document, dry_run=dry_run, skip_invalid=skip_invalid
+
+    async def run_import() -> ImportResult:
+        if format == "json" or (format == "auto" and is_json):
+            try:
+                document = json.loads(payload)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise BadRequest("The file is not valid JSON.") from exc
+            outcome = await service.import_document(
+                session, user.user_id, document, dry_run=dry_run, skip_invalid=skip_invalid
+            )
+        else:
+            text, used_encoding = decode(payload, form.get("encoding", encoding))
+            plan = read_csv(
+                text,
+                encoding=used_encoding,
+                dialect=None if format == "auto" else format,
+                mapping=_json_param(form.get("mapping", mapping), "mapping"),
+                status_aliases=_json_param(
+                    form.get("status_aliases", status_aliases), "status_aliases"
+                ),
+                day_first=day_first,
+            )
+            outcome = await service.import_csv(
+                session, user.user_id, plan, dry_run=dry_run, skip_invalid=skip_invalid
+            )
+        return ImportResult(
+            dry_run=outcome.dry_run,
+            format=outcome.format,
+            encoding=outcome.encoding,
+            rows=outcome.rows,
+            created=outcome.created,
+            skipped=len({(e.get("section"), e["row"]) for e in outcome.errors}),
+            errors=outcome.errors,
+            mapping=outcome.mapping,
+            ignored_columns=outcome.ignored_columns,
+            preview=outcome.preview,
         )
-    else:
-        text, used_encoding = decode(payload, form.get("encoding", encoding))
-        plan = read_csv(
-            text,
-            encoding=used_encoding,
-            dialect=None if format == "auto" else format,
-            mapping=_json_param(form.get("mapping", mapping), "mapping"),
-            status_aliases=_json_param(aliases, "status_aliases"),
-            day_first=day_first,
-        )
-        outcome = await service.import_csv(
-            session, user.user_id, plan, dry_run=dry_run, skip_invalid=skip_invalid
-        )
-    return ImportResult(
-        dry_run=outcome.dry_run,
-        format=outcome.format,
-        encoding=outcome.encoding,
-        rows=outcome.rows,
-        created=outcome.created,
-        skipped=len({(e.get("section"), e["row"]) for e in outcome.errors}),
-        errors=outcome.errors,
-        mapping=outcome.mapping,
-        ignored_columns=outcome.ignored_columns,
-        preview=outcome.preview,
+
+    if dry_run:
+        return JSONResponse((await run_import()).model_dump(mode="json"))
+    fingerprint = ImportRequest(
+        upload_sha256=hashlib.sha256(payload).hexdigest(),
+        query=request.url.query,
+        form=form,
+    )
+    return await idempotent_create(
+        session,
+        owner_id=user.user_id,
+        key=idempotency_key,
+        method="POST",
+        path=request.url.path,
+        body=fingerprint,
+        create=run_import,
+        status_code=200,
     )
 
 
