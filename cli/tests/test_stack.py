@@ -157,7 +157,7 @@ def gateway_url(stack: Stack) -> str:
 
 
 def test_register_login_create_move_list_through_the_gateway(
-    gateway_url: str, jobhunt: Invoke, cli_env: Path
+    gateway_url: str, stack: Stack, jobhunt: Invoke, cli_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = gateway_url
     email, password = "e2e@example.com", "a long enough password"
@@ -193,6 +193,13 @@ def test_register_login_create_move_list_through_the_gateway(
     status = jobhunt("status", "--json", "--url", url)
     assert status.exit_code == 0, status.output
     assert json.loads(status.stdout)["services"]["tracker"]["status"] == "ready"
+    monkeypatch.setenv("JOBHUNT_DATA_DIR", str(stack.data_dir))  # so status finds stack.json
+    table = jobhunt("status", "--url", url)
+    state = stack.state()
+    assert state is not None
+    tracker_pid = state["children"]["tracker"]["pid"]
+    assert table.exit_code == 0, table.output
+    assert str(tracker_pid) in table.stdout
 
 
 def test_a_crashed_service_is_restarted(stack: Stack) -> None:

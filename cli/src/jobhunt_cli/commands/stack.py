@@ -28,7 +28,10 @@ def up() -> None:
 
 def status(url: UrlOption = None, as_json: JsonOption = False) -> None:
     """Show the readiness of a running stack (through the gateway's /health)."""
-    base_url = url or CliSettings.load().gateway_url
+    from jobhunt_cli.stack import read_state
+
+    settings = CliSettings.load()
+    base_url = url or settings.gateway_url
     try:
         response = httpx.get(f"{base_url}/health", timeout=5.0)
     except httpx.HTTPError as exc:
@@ -43,10 +46,18 @@ def status(url: UrlOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(body)
     else:
-        print_message(f"{base_url}: {body.get('status', response.status_code)}")
+        overall = body.get("status") if isinstance(body, dict) else None
+        print_message(f"{base_url}: {overall or response.status_code}")
         rows = _service_rows(body)
+        # Run on the machine of that stack, PIDs and restarts come from its state file.
+        local = read_state(settings.state_path)
+        if rows and local is not None and local.get("url") == base_url:
+            _add_local_state(rows, local)
+        columns = ["service", "status", "detail"]
+        if rows and "pid" in rows[0]:
+            columns += ["pid", "restarts"]
         if rows:
-            print_table(rows, ["service", "status", "detail"])
+            print_table(rows, columns)
     if response.status_code != 200:
         raise typer.Exit(int(ExitCode.API_ERROR))
 
@@ -68,6 +79,20 @@ def _service_rows(body: Any) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _add_local_state(rows: list[dict[str, Any]], state: dict[str, Any]) -> None:
+    children = state.get("children")
+    if not isinstance(children, dict):
+        return
+    by_name = {str(name).replace("-", "_"): child for name, child in children.items()}
+    for row in [*rows, {"service": "gateway", "status": "", "detail": state.get("url")}]:
+        child = by_name.get(str(row["service"]).replace("-", "_"), {})
+        row["pid"] = child.get("pid", "")
+        row["restarts"] = child.get("restarts", "")
+        if row["service"] == "gateway" and child:
+            row["status"] = child.get("state", "")
+            rows.append(row)
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
