@@ -106,12 +106,14 @@ class Harness:
         tracker_url: str,
         token: str,
         settings: Settings,
+        user_id: str,
     ) -> None:
         self.client = client
         self.fake = fake
         self.fake_url = fake_url
         self.tracker_url = tracker_url
         self.token = token
+        self.user_id = user_id
         self.settings = settings
         self.headers = {"Authorization": f"Bearer {token}"}
         self.tracker_client = httpx.AsyncClient(base_url=tracker_url, headers=self.headers)
@@ -268,7 +270,9 @@ async def harness(
         assert registered.status_code == 201, registered.text
     token = token_signer.sign(registered.json()["id"])
     async with app_client(create_app(settings)) as client:
-        harness = Harness(client, fake, fake_url, tracker_url, token, settings)
+        harness = Harness(
+            client, fake, fake_url, tracker_url, token, settings, registered.json()["id"]
+        )
         try:
             yield harness
         finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from typing import Any
 
 from conftest import Harness
 from jobhunt_common.db import Database
@@ -219,3 +220,19 @@ async def test_two_syncs_at_once_one_runs_one_gets_409(harness: Harness) -> None
     assert sorted([first.status_code, second.status_code]) == [200, 409]
     busy = first if first.status_code == 409 else second
     assert busy.json()["type"].endswith("sync-already-running")
+
+
+async def test_token_without_application_scopes_is_refused_by_the_tracker(
+    harness: Harness, token_signer: Any
+) -> None:
+    _spreadsheet_id, connection_id = await harness.linked("Alpha")
+    narrow = token_signer.sign(harness.user_id, scopes={"keywords:read"})
+
+    response = await harness.client.post(
+        f"/sheets/connections/{connection_id}/sync",
+        json={},
+        headers={"Authorization": f"Bearer {narrow}"},
+    )
+
+    assert response.status_code == 403, response.text
+    assert response.json()["kind"] == "tracker_refused"

@@ -8,7 +8,14 @@ from fastapi import APIRouter, Body, Query, Request, Response
 from sqlalchemy import select
 
 from jobhunt_common import CurrentUser, Page, PageParamsDep, SessionDep, etag_for
-from jobhunt_common.errors import BadGateway, Conflict, JobhuntError, NotFound, TooManyRequests
+from jobhunt_common.errors import (
+    BadGateway,
+    Conflict,
+    Forbidden,
+    JobhuntError,
+    NotFound,
+    TooManyRequests,
+)
 from jobhunt_common.pagination import page_from_rows, paginate_select
 from sheets_sync.connections import service
 from sheets_sync.connections.resolution import act_on_vanished, list_vanished, resolve_conflict
@@ -42,7 +49,7 @@ ProblemKinds = {
     "quota": TooManyRequests,
     "unavailable": BadGateway,
     "tracker_unavailable": BadGateway,
-    "tracker_refused": BadGateway,
+    "tracker_refused": Forbidden,
 }
 
 
