@@ -460,6 +460,7 @@ class Params:
     curated_prior: float = 0.5
     listed_prior: float = 0.25
     other_logit: float = OTHER_LOGIT
+    iterations: int = 400
 
 
 def prior_logit(obs: Observations, inst: Instance, params: Params, leave_out: bool) -> float:
@@ -511,7 +512,7 @@ def fit_confidence(obs: Observations, params: Params) -> ConfidenceModel:
     labels = [float(i.label) for i in obs.instances]
     weights = [0.0] * len(FEATURES)
     rate, l2 = 0.5, 1e-3
-    for _ in range(400):
+    for _ in range(params.iterations):
         grad = [0.0] * len(weights)
         for row, label in zip(rows, labels, strict=True):
             z = sum(w * x for w, x in zip(weights, row, strict=True))

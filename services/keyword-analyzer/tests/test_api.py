@@ -404,3 +404,24 @@ async def test_deleting_an_analysis(client: httpx.AsyncClient, auth: Auth) -> No
 
 async def test_probes(client: httpx.AsyncClient) -> None:
     assert (await client.get("/readyz")).json()["revision"] == ["0001"]
+
+
+async def test_openapi_refs_all_resolve(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    refs: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("$ref"), str):
+                refs.add(node["$ref"].rsplit("/", 1)[-1])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec["paths"])
+    assert refs
+    assert refs <= set(spec["components"]["schemas"])
+    match_body = spec["paths"]["/keywords/match"]["post"]["requestBody"]["content"]
+    assert {"application/json", "multipart/form-data"} <= set(match_body)

@@ -57,7 +57,7 @@ AnalyzerDep = Annotated[service.Analyzer, Depends(get_analyzer)]
 MULTIPART_BODY: dict[str, Any] = {
     "requestBody": {
         "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/MatchIn"}},
+            "application/json": {"schema": MatchIn.model_json_schema()},
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
@@ -263,7 +263,7 @@ async def insights(
     openapi_extra={
         "requestBody": {
             "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/ResumeIn"}},
+                "application/json": {"schema": ResumeIn.model_json_schema()},
                 "multipart/form-data": {
                     "schema": {
                         "type": "object",
