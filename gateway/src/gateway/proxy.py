@@ -133,11 +133,14 @@ class Proxy:
         out.extend(response_headers)
         await send({"type": "http.response.start", "status": upstream.status, "headers": out})
         exchange.response_started = True
+        body_chunks = upstream.body()
         try:
-            async for chunk, more in upstream.body():
+            async for chunk, more in body_chunks:
                 await send({"type": "http.response.body", "body": chunk, "more_body": more})
         except UpstreamError as exc:
             return await self._failed(scope, send, exc, exchange, service, response_headers)
+        finally:
+            await body_chunks.aclose()  # releases the connection now, not at garbage collection
         return upstream.status
 
     async def _body(self, receive: Receive, exchange: _Exchange) -> AsyncIterator[bytes]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import cast
 from urllib.parse import urlsplit
 
@@ -162,7 +162,7 @@ class Exchange:
         self.status = connection.parser.get_status_code()
         self.headers = connection.headers
 
-    async def body(self) -> AsyncIterator[tuple[bytes, bool]]:
+    async def body(self) -> AsyncGenerator[tuple[bytes, bool], None]:
         """(chunk, more) pairs; the last has ``more`` False. Releases the connection."""
         connection = self.connection
         try:
