@@ -19,128 +19,19 @@ from typing import Any
 
 from jobhunt_common.errors import PayloadTooLarge, Unprocessable, UnsupportedMediaType
 from tracker.transfer import values
+from tracker.transfer.dialects import (
+    EMPLOYMENT,
+    HEADER_ALIASES,
+    IMPORT_FIELDS,
+    SIGNATURES,
+    WORKPLACE,
+    header_key,
+)
 from tracker.transfer.values import STATUSES
 
 MAX_IMPORT_ROWS = 100_000
 ENCODINGS = ("utf-8", "cp1252", "latin-1")
 DIALECTS = ("huntr", "jobsync", "teal", "generic")
-
-# The fields a CSV column can feed. ``ignore`` drops a column on purpose.
-IMPORT_FIELDS = (
-    "title",
-    "company",
-    "status",
-    "status_changed_at",
-    "url",
-    "location",
-    "workplace_type",
-    "employment_type",
-    "salary",
-    "salary_min",
-    "salary_max",
-    "salary_currency",
-    "salary_period",
-    "source",
-    "description",
-    "date_posted",
-    "applied",
-    "applied_at",
-    "first_response_at",
-    "follow_up_at",
-    "excitement",
-    "tags",
-    "archived",
-    "match_score",
-    "created_at",
-    "notes",
-    "ignore",
-)
-
-# Header (lower case, letters and digits only) → field; one table serves every dialect.
-HEADER_ALIASES: dict[str, str] = {
-    **{name.replace("_", ""): name for name in IMPORT_FIELDS if name != "ignore"},
-    # Huntr
-    "companyname": "company",
-    "listname": "status",
-    "lastmovedat": "status_changed_at",
-    "joburl": "url",
-    "createdat": "created_at",
-    # JobSync
-    "jobtitle": "title",
-    "jobtype": "employment_type",
-    "jobsource": "source",
-    "applieddate": "applied_at",
-    # Teal and hand-made sheets
-    "jobposition": "title",
-    "position": "title",
-    "role": "title",
-    "employer": "company",
-    "organization": "company",
-    "stage": "status",
-    "datesaved": "created_at",
-    "dateadded": "created_at",
-    "dateapplied": "applied_at",
-    "dateposted": "date_posted",
-    "minsalary": "salary_min",
-    "maxsalary": "salary_max",
-    "salaryrange": "salary",
-    "compensation": "salary",
-    "currency": "salary_currency",
-    "link": "url",
-    "joblink": "url",
-    "postingurl": "url",
-    "jobdescription": "description",
-    "followup": "follow_up_at",
-    "followupdate": "follow_up_at",
-    "note": "notes",
-    "remote": "workplace_type",
-    "worktype": "workplace_type",
-    "employmenttype": "employment_type",
-    "locationtype": "workplace_type",
-    "tag": "tags",
-    "labels": "tags",
-    "id": "ignore",
-    "version": "ignore",
-    "updatedat": "ignore",
-}
-
-_SIGNATURES: dict[str, tuple[set[str], int]] = {
-    "huntr": ({"listname", "companyname", "lastmovedat", "boardname"}, 2),
-    "jobsync": ({"jobtitle", "jobsource", "applieddate", "workplacetype", "jobtype"}, 2),
-    "teal": ({"jobposition", "datesaved", "dateapplied", "minsalary", "followup"}, 1),
-}
-
-_WORKPLACE = {
-    "remote": "remote",
-    "fully remote": "remote",
-    "wfh": "remote",
-    "hybrid": "hybrid",
-    "onsite": "onsite",
-    "on site": "onsite",
-    "in office": "onsite",
-    "office": "onsite",
-    "in person": "onsite",
-}
-_EMPLOYMENT = {
-    "ft": "full_time",
-    "full time": "full_time",
-    "fulltime": "full_time",
-    "permanent": "full_time",
-    "pt": "part_time",
-    "part time": "part_time",
-    "c": "contract",
-    "contract": "contract",
-    "contractor": "contract",
-    "freelance": "contract",
-    "intern": "internship",
-    "internship": "internship",
-    "temp": "temporary",
-    "temporary": "temporary",
-}
-
-
-def header_key(header: str) -> str:
-    return re.sub(r"[^0-9a-z]", "", header.lower())
 
 
 @dataclass
@@ -211,7 +102,7 @@ def _sniff_delimiter(first_line: str) -> str:
 def detect_dialect(headers: list[str]) -> str:
     """Which tracker wrote these headers; ``generic`` when none's signature fits."""
     keys = {header_key(h) for h in headers}
-    for name, (signature, needed) in _SIGNATURES.items():
+    for name, (signature, needed) in SIGNATURES.items():
         if len(keys & signature) >= needed:
             return name
     return "generic"
@@ -436,7 +327,7 @@ def _set_workplace(draft: ApplicationDraft, raw: str) -> None:
     key = values.normalise_label(raw)
     if key in {"yes", "true"}:
         key = "remote"
-    workplace = _WORKPLACE.get(key)
+    workplace = WORKPLACE.get(key)
     if workplace is None:
         raise ValueError(f"unknown workplace type {raw!r} (remote, hybrid or onsite)")
     draft.fields["workplace_type"] = workplace
@@ -444,4 +335,4 @@ def _set_workplace(draft: ApplicationDraft, raw: str) -> None:
 
 def _set_employment(draft: ApplicationDraft, raw: str) -> None:
     key = values.normalise_label(raw)
-    draft.fields["employment_type"] = _EMPLOYMENT.get(key, key.replace(" ", "_"))
+    draft.fields["employment_type"] = EMPLOYMENT.get(key, key.replace(" ", "_"))

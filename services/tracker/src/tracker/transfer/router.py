@@ -16,7 +16,7 @@ from jobhunt_common.auth import FULL_ACCESS, require_scope
 from jobhunt_common.errors import BadRequest, Unprocessable, UnsupportedMediaType
 from tracker.deps import IdempotencyKeyHeader
 from tracker.idempotency import idempotent_create
-from tracker.transfer import service
+from tracker.transfer import document_import, service
 from tracker.transfer.csv_import import decode, read_csv
 from tracker.transfer.export import stream_csv, stream_json
 
@@ -144,7 +144,7 @@ async def import_file(
                 document = json.loads(payload)
             except (ValueError, UnicodeDecodeError) as exc:
                 raise BadRequest("The file is not valid JSON.") from exc
-            outcome = await service.import_document(
+            outcome = await document_import.import_document(
                 session, user.user_id, document, dry_run=dry_run, skip_invalid=skip_invalid
             )
         else:
