@@ -290,6 +290,7 @@ async def test_multipart_upload_with_mapping_and_cp1252(
         (b"<xml/>", {"Content-Type": "application/xml"}, 415),
         (b"{not json", {"Content-Type": "application/json"}, 400),
         (b'{"applications": []}', {"Content-Type": "application/json"}, 422),
+        (b'{"format": NaN}', {"Content-Type": "application/json"}, 400),
     ],
 )
 async def test_unusable_files_are_clear_4xx(
@@ -473,3 +474,17 @@ async def test_idempotency_key_makes_a_retried_import_harmless(
     )
     assert other_file.status_code == 422
     assert len((await export_json(client, auth(alice)))["applications"]) == 5
+
+
+async def test_non_finite_numbers_are_refused(
+    client: httpx.AsyncClient, auth: Auth, alice: str
+) -> None:
+    body = (
+        b'{"format": "jobhunt-tracker-export", "format_version": 1, '
+        b'"applications": [{"id": 1, "title": "x", "match_score": 1e999}]}'
+    )
+    response = await client.post(
+        "/tracker/import", content=body, headers={**auth(alice), "Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "match_score"

@@ -310,3 +310,9 @@ def test_history_falls_back_and_never_runs_backwards() -> None:
     )
     events = plan_events(backwards, NOW)
     assert [e.at for e in events] == [utc(2024, 3, 3), utc(2024, 3, 3)]
+
+
+def test_non_finite_numbers_are_row_errors() -> None:
+    plan = read_csv("title,match_score\nA,NaN\nB,inf\nC,0.5\n", encoding="utf-8")
+    assert [(e.row, e.field) for e in plan.errors] == [(2, "match_score"), (3, "match_score")]
+    assert plan.drafts[0].fields["match_score"] == 0.5

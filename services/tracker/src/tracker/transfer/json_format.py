@@ -13,6 +13,7 @@ events ride inside their application; contact links inside contacts and intervie
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -159,6 +160,8 @@ def coerce(column: Column[Any], raw: Any) -> Any:
         if isinstance(column_type, Float):
             if isinstance(raw, bool) or not isinstance(raw, int | float):
                 raise TypeError
+            if not math.isfinite(raw):
+                raise ItemError(name, "must be a finite number")
             return float(raw)
         if isinstance(column_type, String):
             if not isinstance(raw, str):

@@ -55,6 +55,10 @@ class ImportRequest(BaseModel):
     form: dict[str, str]
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def _json_param(raw: str | None, name: str) -> dict[str, str] | None:
     if raw is None:
         return None
@@ -141,7 +145,7 @@ async def import_file(
     async def run_import() -> ImportResult:
         if format == "json" or (format == "auto" and is_json):
             try:
-                document = json.loads(payload)
+                document = json.loads(payload, parse_constant=_reject_constant)
             except (ValueError, UnicodeDecodeError) as exc:
                 raise BadRequest("The file is not valid JSON.") from exc
             outcome = await document_import.import_document(

@@ -6,6 +6,7 @@ message fit to show the user next to the row number.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -138,9 +139,12 @@ def parse_int(raw: str, *, low: int | None = None, high: int | None = None) -> i
 
 def parse_float(raw: str) -> float:
     try:
-        return float(raw.strip())
+        value = float(raw.strip())
     except ValueError as exc:
         raise ValueError(f"not a number: {raw!r}") from exc
+    if not math.isfinite(value):  # NaN and infinity would poison every JSON answer later
+        raise ValueError(f"not a finite number: {raw!r}")
+    return value
 
 
 # ---------------------------------------------------------------- dates and times
