@@ -7,9 +7,9 @@ import logging
 
 import httpx
 import pytest
-from upstream_app import make_app, openapi_for
+from gateway_harness import GatewayClient, MakeSettings, RunningServer, serve
+from gateway_upstream_app import make_app, openapi_for
 
-from conftest import GatewayClient, MakeSettings, RunningServer, serve
 from gateway.aggregate import merge_openapi
 from gateway.main import create_app
 

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from gateway_harness import MakeSettings, RunningServer
 
-from conftest import MakeSettings, RunningServer
 from gateway.main import create_app
 from jobhunt_common.testing import app_client
 

@@ -8,9 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-from upstream_app import GZIPPED, make_app
-
-from conftest import GatewayClient, MakeSettings, RunningServer, serve
+from gateway_harness import GatewayClient, MakeSettings, RunningServer, serve
+from gateway_upstream_app import GZIPPED, make_app
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 

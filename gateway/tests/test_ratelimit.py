@@ -13,14 +13,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from conftest import (
+from gateway_harness import (
     GatewayClient,
     MakeSettings,
     RunningServer,
     gateway_subprocess,
     wait_gateway_ready,
 )
+
 from gateway.config import RateLimit
 from jobhunt_common.auth import TokenSigner
 

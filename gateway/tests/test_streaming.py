@@ -8,9 +8,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from upstream_app import PATTERN, pattern_chunks
-
-from conftest import RunningServer, gateway_subprocess, wait_gateway_ready
+from gateway_harness import RunningServer, gateway_subprocess, wait_gateway_ready
+from gateway_upstream_app import PATTERN, pattern_chunks
 
 SIZE = 50 * 1024 * 1024
 # Far below the 50 MB moved: the body must never sit whole in the gateway.

@@ -1,6 +1,6 @@
 """A stand-in upstream service for the gateway's tests and benchmark: echoes what it got.
 
-Run it in-process with uvicorn or as ``python -m uvicorn upstream_app:app``.
+Run it in-process with uvicorn or as ``python -m uvicorn gateway_upstream_app:app``.
 """
 
 from __future__ import annotations
