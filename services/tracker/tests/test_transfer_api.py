@@ -488,3 +488,32 @@ async def test_non_finite_numbers_are_refused(
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "match_score"
+
+
+async def test_values_the_database_would_refuse_are_row_errors(
+    client: httpx.AsyncClient, auth: Auth, alice: str
+) -> None:
+    csv_body = (
+        f"title,salary_min,source\nToo rich,99999999999,x\nLong source,1,{'s' * 101}\nFine,1,x\n"
+    ).encode()
+    response = await client.post(
+        "/tracker/import", content=csv_body, headers={**auth(alice), **CSV}
+    )
+    assert response.status_code == 422
+    assert [(e["row"], e["field"]) for e in response.json()["errors"]] == [
+        (2, "salary_min"),
+        (3, "source"),
+    ]
+    document = {
+        "format": "jobhunt-tracker-export",
+        "format_version": 1,
+        "applications": [
+            {"id": 1, "title": "nul\u0000byte"},
+            {"id": 2, "title": "x", "excitement": 40000},
+            {"id": 3, "title": "x", "tags": ["ok", "bad\u0000"]},
+        ],
+    }
+    response = await client.post("/tracker/import", json=document, headers=auth(alice))
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["title", "excitement", "tags"]
+    assert (await export_json(client, auth(alice)))["applications"] == []

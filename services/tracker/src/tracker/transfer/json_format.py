@@ -125,6 +125,30 @@ def to_json_value(value: Any) -> Any:
     return value
 
 
+INT_LIMITS = {"SmallInteger": 2**15 - 1, "Integer": 2**31 - 1}
+
+
+def fits(column: Column[Any], value: Any) -> str | None:
+    """Why the database would refuse ``value`` in ``column``, or None when it fits.
+
+    PostgreSQL refuses strings holding NUL, over-long VARCHARs and integers beyond the
+    column's width; catching them here keeps them 4xx row errors instead of a 500.
+    """
+    if isinstance(value, str):
+        length = getattr(column.type, "length", None)
+        if length is not None and len(value) > length:
+            return f"longer than {length} characters"
+        if "\x00" in value:
+            return "holds a NUL character"
+    elif isinstance(value, list) and any("\x00" in str(item) for item in value):
+        return "holds a NUL character"
+    elif isinstance(value, int) and not isinstance(value, bool):
+        limit = INT_LIMITS.get(type(column.type).__name__)
+        if limit is not None and not -limit - 1 <= value <= limit:
+            return f"{value} is out of range"
+    return None
+
+
 class ItemError(ValueError):
     def __init__(self, field_name: str | None, message: str) -> None:
         super().__init__(message)
@@ -166,8 +190,6 @@ def coerce(column: Column[Any], raw: Any) -> Any:
         if isinstance(column_type, String):
             if not isinstance(raw, str):
                 raise TypeError
-            if column_type.length is not None and len(raw) > column_type.length:
-                raise ItemError(name, f"is longer than {column_type.length} characters")
             return raw
         if isinstance(column_type, JSON):
             if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
@@ -206,6 +228,9 @@ def check_item(section: Section, item: Any) -> tuple[int, dict[str, Any], dict[s
                 raise ItemError(name, "is required")
             continue
         value = coerce(column, item[name])
+        problem = fits(column, value)
+        if problem:
+            raise ItemError(name, problem)
         allowed = section.choices.get(name)
         if allowed is not None and value is not None and value not in allowed:
             raise ItemError(name, f"{value!r} is not one of {', '.join(allowed)}")
@@ -251,6 +276,9 @@ def check_events(raw: Any) -> list[dict[str, Any]]:
                 value = coerce(columns[name], event[name])
             except ItemError as exc:
                 raise ItemError("status_events", f"event {position}: {name} {exc}") from exc
+            problem = fits(columns[name], value)
+            if problem:
+                raise ItemError("status_events", f"event {position}: {name} {problem}")
             allowed = EVENT_CHOICES.get(name)
             if allowed is not None and value is not None and value not in allowed:
                 raise ItemError(

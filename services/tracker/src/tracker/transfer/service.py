@@ -23,11 +23,12 @@ from tracker.notes.models import Note
 from tracker.transfer.bulk import insert_plain, insert_returning_ids, table_of
 from tracker.transfer.csv_import import ApplicationDraft, CsvPlan, RowError
 from tracker.transfer.history import derived_moments, plan_events
+from tracker.transfer.json_format import fits
 
 MAX_LISTED_ERRORS = 1000
 PREVIEW_ROWS = 100
 BATCH = 1000
-_APPLICATION_COLUMNS = Application.__table__.columns
+_APPLICATION_COLUMNS = table_of(Application).columns
 
 
 @dataclass
@@ -54,13 +55,14 @@ def refuse(rows: int, errors: Sequence[dict[str, Any]]) -> Unprocessable:
 
 
 def _check_lengths(draft: ApplicationDraft) -> list[RowError]:
+    """Values the database would refuse (too long, too big): row errors, never a 500."""
     errors = []
     for name, value in draft.fields.items():
-        if name == "company" or not isinstance(value, str):
+        if name == "company":
             continue
-        length = getattr(_APPLICATION_COLUMNS[name].type, "length", None)
-        if length is not None and len(value) > length:
-            errors.append(RowError(draft.row, f"longer than {length} characters", name))
+        problem = fits(_APPLICATION_COLUMNS[name], value)
+        if problem:
+            errors.append(RowError(draft.row, problem, name))
     company = draft.fields.get("company")
     if isinstance(company, str) and len(company) > 300:
         errors.append(RowError(draft.row, "longer than 300 characters", "company"))
