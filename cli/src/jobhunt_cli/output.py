@@ -36,7 +36,7 @@ def cell(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(cell(v) for v in value)
     if isinstance(value, dict):
-        return json.dumps(value, default=str)
+        return ", ".join(f"{key}: {cell(item)}" for key, item in value.items())
     return str(value)
 
 

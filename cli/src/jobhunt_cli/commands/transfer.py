@@ -59,7 +59,7 @@ class ProgressReader(io.RawIOBase):
         return self.raw.tell()
 
 
-def _progress() -> Progress:
+def _progress(*, hidden: bool = False) -> Progress:
     return Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -67,7 +67,7 @@ def _progress() -> Progress:
         TransferSpeedColumn(),
         console=error_console,
         transient=True,
-        disable=not error_console.is_terminal,
+        disable=hidden or not error_console.is_terminal,
     )
 
 
@@ -147,7 +147,8 @@ def export_command(
             client.stream(
                 "GET", EXPORT_PATH, params={"format": str(export_format)}, timeout=300.0
             ) as response,
-            _progress() as progress,
+            # Data going to the terminal itself would be garbled by a bar redrawn over it.
+            _progress(hidden=output is None and sys.stdout.isatty()) as progress,
         ):
             length = response.headers.get("Content-Length")
             task = progress.add_task(
