@@ -291,6 +291,7 @@ async def test_multipart_upload_with_mapping_and_cp1252(
         (b"{not json", {"Content-Type": "application/json"}, 400),
         (b'{"applications": []}', {"Content-Type": "application/json"}, 422),
         (b'{"format": NaN}', {"Content-Type": "application/json"}, 400),
+        (b"[" * 30_000 + b"]" * 30_000, {"Content-Type": "application/json"}, 400),
     ],
 )
 async def test_unusable_files_are_clear_4xx(

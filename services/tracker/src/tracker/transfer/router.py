@@ -146,7 +146,7 @@ async def import_file(
         if format == "json" or (format == "auto" and is_json):
             try:
                 document = json.loads(payload, parse_constant=_reject_constant)
-            except (ValueError, UnicodeDecodeError) as exc:
+            except (ValueError, UnicodeDecodeError, RecursionError) as exc:
                 raise BadRequest("The file is not valid JSON.") from exc
             outcome = await document_import.import_document(
                 session, user.user_id, document, dry_run=dry_run, skip_invalid=skip_invalid
