@@ -47,7 +47,8 @@ class ProgressReader(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         data = self.raw.read(len(buffer))
         buffer[: len(data)] = data
-        self.progress.update(self.task, completed=self.raw.tell())
+        done = "uploaded; the server is working" if not data else None
+        self.progress.update(self.task, completed=self.raw.tell(), description=done)
         return len(data)
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
