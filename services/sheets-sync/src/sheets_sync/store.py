@@ -12,6 +12,8 @@ from sheets_sync.models import SheetConnection, SyncConflict, SyncSnapshot
 from sheets_sync.planner import Plan, SnapshotView, tracker_canonical
 from sheets_sync.writer import TrackerOutcome
 
+LOAD_CHUNK = 500  # ids per IN (...): well under SQLite's bound-parameter limit
+
 
 @dataclass
 class SyncInputs:
@@ -61,20 +63,53 @@ async def save_sync_results(
 ) -> None:
     """Snapshots, conflicts and the connection's watermark, in one transaction."""
     now = utcnow()
-    async with database.write_sessionmaker() as session:
-        stored = {
-            s.application_id: s
-            for s in await session.scalars(
-                select(SyncSnapshot).where(SyncSnapshot.connection_id == connection_id)
-            )
-        }
+    writes: dict[int, tuple[dict[str, str], dict[str, str], int | None]] = {}
 
-        def put(
-            application_id: int, base: dict[str, str], tracker: dict[str, str], version: int | None
-        ) -> None:
-            snapshot = stored.get(application_id)
-            if snapshot is None:
-                snapshot = SyncSnapshot(connection_id=connection_id, application_id=application_id)
+    def put(
+        application_id: int, base: dict[str, str], tracker: dict[str, str], version: int | None
+    ) -> None:
+        known = inputs.snapshots.get(application_id)
+        if (
+            known is not None
+            and (known.base, known.tracker, known.version) == (base, tracker, version)
+            and not known.tracker_deleted
+            and not known.vanished
+        ):
+            return  # unchanged: no UPDATE, so a sync of 5,000 quiet rows writes nothing here
+        writes[application_id] = (base, tracker, version)
+
+    for update in plan.updates:
+        if update.application_id in outcome.failed:
+            continue
+        merge = outcome.merges.get(update.application_id, update.merge)
+        tracker, version = outcome.tracker_after.get(
+            update.application_id, (update.tracker, update.version)
+        )
+        put(update.application_id, {**(update.base or {}), **merge.agreed}, tracker, version)
+    for application in outcome.created.values():
+        canon = tracker_canonical(application, fields)
+        put(int(application["id"]), canon, canon, int(application["version"]))
+    for item in plan.appends:
+        if int(item["id"]) not in outcome.created_ids:
+            canon = tracker_canonical(item, fields)
+            put(int(item["id"]), canon, canon, int(item["version"]))
+
+    async with database.write_sessionmaker() as session:
+        touched = sorted({*writes, *plan.tracker_deleted, *plan.vanished})
+        stored: dict[int, SyncSnapshot] = {}
+        for start in range(0, len(touched), LOAD_CHUNK):
+            for loaded in await session.scalars(
+                select(SyncSnapshot).where(
+                    SyncSnapshot.connection_id == connection_id,
+                    SyncSnapshot.application_id.in_(touched[start : start + LOAD_CHUNK]),
+                )
+            ):
+                stored[loaded.application_id] = loaded
+        for application_id, (base, tracker, version) in writes.items():
+            snapshot = stored.get(application_id) or SyncSnapshot(
+                connection_id=connection_id, application_id=application_id
+            )
+            if application_id not in stored:
                 session.add(snapshot)
                 stored[application_id] = snapshot
             snapshot.field_values = base
@@ -83,23 +118,6 @@ async def save_sync_results(
             snapshot.tracker_deleted = False
             snapshot.vanished_at = None
             snapshot.synced_at = now
-
-        for update in plan.updates:
-            if update.application_id in outcome.failed:
-                continue
-            merge = outcome.merges.get(update.application_id, update.merge)
-            tracker, version = outcome.tracker_after.get(
-                update.application_id, (update.tracker, update.version)
-            )
-            put(update.application_id, {**(update.base or {}), **merge.agreed}, tracker, version)
-        for application in outcome.created.values():
-            canon = tracker_canonical(application, fields)
-            put(int(application["id"]), canon, canon, int(application["version"]))
-        for item in plan.appends:
-            if int(item["id"]) in outcome.created_ids:
-                continue
-            canon = tracker_canonical(item, fields)
-            put(int(item["id"]), canon, canon, int(item["version"]))
         for application_id in plan.tracker_deleted:
             if application_id in stored:
                 stored[application_id].tracker_deleted = True
