@@ -250,18 +250,26 @@ async def measure(args: argparse.Namespace, workdir: Path, seeded: dict[str, Any
             rows.append((label, samples, note))
             return samples
 
-        list_big = await run(
-            f"list, default page ({args.rows:,} rows)",
-            n,
-            lambda _: client.get(url, headers=big_headers),
-            plan=True,
-        )
-        list_small = await run(
-            f"list, default page ({args.small_rows:,} rows)",
-            n,
-            lambda _: client.get(url, headers=small_headers),
-            plan=True,
-        )
+        # The two list lines alternate request by request, so drift in the machine's load
+        # (other processes) falls on both sides of the ratio alike.
+        list_big: list[float] = []
+        list_small: list[float] = []
+        for list_headers, label in ((big_headers, args.rows), (small_headers, args.small_rows)):
+            await client.get(url, headers=list_headers)
+            recorder.statements.clear()
+            await client.get(url, headers=list_headers)
+            plans[f"list, default page ({label:,} rows)"] = explain(
+                db_path, *[s for s in recorder.statements if s[0].lstrip().startswith("SELECT")][-1]
+            )
+        for _ in range(n):
+            for list_headers, samples in ((big_headers, list_big), (small_headers, list_small)):
+                started = time.perf_counter()
+                response = await client.get(url, headers=list_headers)
+                samples.append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200:
+                    raise SystemExit(f"list: HTTP {response.status_code} {response.text[:300]}")
+        rows.append((f"list, default page ({args.rows:,} rows)", list_big, "alternating"))
+        rows.append((f"list, default page ({args.small_rows:,} rows)", list_small, "alternating"))
         await run(
             "list, filtered (status + source)",
             n,
@@ -304,7 +312,8 @@ async def measure(args: argparse.Namespace, workdir: Path, seeded: dict[str, Any
             created = response.json().get("created", {}).get("applications")
             if response.status_code != 200 or created != args.import_rows:
                 raise SystemExit(f"import failed: {response.status_code} {response.text[:300]}")
-        rows.append((f"CSV import, {args.import_rows:,} rows", imports, f"{args.import_runs} runs"))
+        runs = f"{args.import_runs} run" + ("s" if args.import_runs != 1 else "")
+        rows.append((f"CSV import, {args.import_rows:,} rows", imports, runs))
         # Whole-account reads: the funnel and the streamed exports of the big user.
         started = time.perf_counter()
         funnel = await client.get("/tracker/analytics/funnel", headers=big_headers)
