@@ -25,15 +25,24 @@ class SyncInputs:
 async def load_sync_inputs(database: Database, connection_id: int) -> SyncInputs:
     inputs = SyncInputs()
     async with database.sessionmaker() as session:
-        for snapshot in await session.scalars(
-            select(SyncSnapshot).where(SyncSnapshot.connection_id == connection_id)
-        ):
-            inputs.snapshots[snapshot.application_id] = SnapshotView(
-                base=dict(snapshot.field_values),
-                tracker=dict(snapshot.tracker_values),
-                version=snapshot.tracker_version,
-                tracker_deleted=snapshot.tracker_deleted,
-                vanished=snapshot.vanished_at is not None,
+        # Plain rows, not ORM objects: thousands of snapshots load several times faster.
+        snapshot_rows = await session.execute(
+            select(
+                SyncSnapshot.application_id,
+                SyncSnapshot.field_values,
+                SyncSnapshot.tracker_values,
+                SyncSnapshot.tracker_version,
+                SyncSnapshot.tracker_deleted,
+                SyncSnapshot.vanished_at,
+            ).where(SyncSnapshot.connection_id == connection_id)
+        )
+        for application_id, base, tracker, version, deleted, vanished_at in snapshot_rows:
+            inputs.snapshots[application_id] = SnapshotView(
+                base=dict(base),
+                tracker=dict(tracker),
+                version=version,
+                tracker_deleted=deleted,
+                vanished=vanished_at is not None,
             )
         pending = await session.scalars(
             select(SyncConflict)
