@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from gateway_harness import GatewayClient, MakeSettings, RunningServer, serve
+from gateway_harness import GatewayClient, MakeSettings, RunningServer, bound_socket, serve
 from gateway_upstream_app import GZIPPED, make_app
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -217,11 +223,64 @@ async def test_slow_upstream_is_a_504(
 
 
 async def test_many_concurrent_requests_all_arrive(client: httpx.AsyncClient) -> None:
-    import asyncio
-
     responses = await asyncio.gather(
         *(client.post("/api/tracker/echo", content=str(i).encode()) for i in range(100))
     )
     assert sorted(r.json()["body_length"] for r in responses) == sorted(
         len(str(i)) for i in range(100)
     )
+
+
+@contextmanager
+def upstream_process(port: int) -> Iterator[subprocess.Popen[bytes]]:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "gateway_upstream_app:app",
+            "--app-dir",
+            str(Path(__file__).parent),
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ]
+    )
+    try:
+        yield process
+    finally:
+        process.kill()
+        process.wait()
+
+
+async def wait_answering(client: httpx.AsyncClient, path: str) -> httpx.Response:
+    for _ in range(500):
+        response = await client.get(path)
+        if response.status_code != 503:
+            return response
+        await asyncio.sleep(0.02)
+    raise AssertionError("the service did not come up")
+
+
+async def test_killed_upstream_is_a_fast_503_and_recovery_is_automatic(
+    make_settings: MakeSettings, gateway_client: GatewayClient
+) -> None:
+    sock = bound_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    client = await gateway_client(
+        make_settings(tracker_url=f"http://127.0.0.1:{port}", read_timeout=30.0)
+    )
+    with upstream_process(port) as process:
+        assert (await wait_answering(client, "/api/tracker/echo")).status_code == 200
+        process.kill()  # SIGKILL: the pooled keep-alive connection dies without a goodbye
+        process.wait()
+        started = time.monotonic()
+        down = await client.get("/api/tracker/echo")
+        assert time.monotonic() - started < 5  # not the 30 s read timeout
+        assert down.status_code == 503
+        assert down.headers["content-type"] == "application/problem+json"
+        assert down.json()["service"] == "tracker"
+    with upstream_process(port):
+        assert (await wait_answering(client, "/api/tracker/echo")).status_code == 200
