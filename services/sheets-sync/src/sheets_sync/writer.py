@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,8 @@ from sheets_sync.sheet_io import (
     write_values,
 )
 from sheets_sync.tracker_client import TrackerClient, TrackerRefused
+
+TRACKER_CONCURRENCY = 4
 
 
 @dataclass
@@ -74,20 +77,27 @@ async def apply_tracker_writes(
             errors.append({"kind": "create_refused", "row": create.row + 1, "message": exc.detail})
             continue
         outcome.created[create.row] = written.application
-    for update in plan.updates:
-        errors_before = len(errors)
-        result = await _update_one(tracker, update, fields, direction, policy, errors)
+    # A few PATCHes in flight at once: each is independent (its own row, its own If-Match).
+    gate = asyncio.Semaphore(TRACKER_CONCURRENCY)
+
+    async def settle(update: RowUpdate) -> None:
+        own_errors: list[dict[str, Any]] = []
+        async with gate:
+            result = await _update_one(tracker, update, fields, direction, policy, own_errors)
+        errors.extend(own_errors)
         if result is None:
             outcome.failed.add(update.application_id)
-            if len(errors) > errors_before and errors[-1]["kind"] == "update_refused":
+            if own_errors and own_errors[-1]["kind"] == "update_refused":
                 outcome.notes[update.row] = (
-                    f"Not synced: the tracker refused it ({errors[-1]['message']})"
+                    f"Not synced: the tracker refused it ({own_errors[-1]['message']})"
                 )
-            continue
+            return
         merge, tracker_values, version = result
         outcome.merges[update.application_id] = merge
         outcome.tracker_after[update.application_id] = (tracker_values, version)
         outcome.conflicts.extend((update.application_id, c) for c in merge.conflicts)
+
+    await asyncio.gather(*(settle(update) for update in plan.updates))
     run.errors = errors
     run.rows_created = len(outcome.created)
     run.rows_pulled = sum(
