@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sheets_sync_harness import Harness, service_account_key
 from sqlalchemy import select
 
-from conftest import Harness, service_account_key
 from jobhunt_common.db import Database
 from sheets_sync.models import ServiceAccountCredential
 

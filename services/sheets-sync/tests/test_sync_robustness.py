@@ -6,7 +6,8 @@ import asyncio
 from collections import Counter
 from typing import Any
 
-from conftest import Harness
+from sheets_sync_harness import Harness
+
 from jobhunt_common.db import Database
 from sheets_sync.crypto import SecretBox, load_or_create_key
 from sheets_sync.fake_google import FaultPlan

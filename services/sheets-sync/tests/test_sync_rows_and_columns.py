@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Harness
+from sheets_sync_harness import Harness
 
 
 async def test_new_rows_and_applications_cross_over_with_ids(harness: Harness) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Harness
+from sheets_sync_harness import Harness
 
 
 async def test_first_sync_both_ways(harness: Harness) -> None:
