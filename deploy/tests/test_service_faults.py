@@ -189,6 +189,29 @@ def test_uvicorn_prints_only_that_line(tmp_path: Path) -> None:
     assert "secret" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("content", "complaint"),
+    [(None, "cannot be read (No such file or directory)"), (b"garbage", "is not usable: ")],
+    ids=["missing", "garbled"],
+)
+def test_a_tracker_without_its_signing_key_is_one_line_naming_the_setting(
+    content: bytes | None, complaint: str, tmp_path: Path, jwt_keys: tuple[Path, Path]
+) -> None:
+    from jobhunt_common.preflight import ConfigurationError
+
+    create_app, settings_class, _ = _service("tracker")
+    key = tmp_path / "secrets" / "jwt_private.pem"
+    if content is not None:
+        key.parent.mkdir()
+        key.write_bytes(content)
+    settings = _settings(settings_class, tmp_path, jwt_keys, jwt_private_key_file=key)
+    with pytest.raises(ConfigurationError) as raised:
+        create_app(settings)
+    message = str(raised.value)
+    assert message.startswith(f"TRACKER_JWT_PRIVATE_KEY_FILE={key} {complaint}")
+    assert "\n" not in message
+
+
 @pytest.mark.parametrize(("package", "prefix", "path"), SERVICES, ids=SERVICE_IDS)
 async def test_a_missing_public_key_is_not_ready_and_never_a_500(
     package: str,

@@ -7,6 +7,7 @@ from fastapi import APIRouter, FastAPI
 
 from jobhunt_common import TokenSigner, create_service_app
 from jobhunt_common.auth import load_private_key
+from jobhunt_common.preflight import ConfigurationError, env_name, key_file_problem
 from tracker.accounts.router import router as accounts_router
 from tracker.analytics.router import router as analytics_router
 from tracker.applications.router import router as applications_router
@@ -35,8 +36,26 @@ async def _load_credentials(app: FastAPI) -> None:
     )
 
 
+def _private_key_problem(settings: Settings) -> str | None:
+    """Why the signing key cannot sign tokens, naming the setting; ``None`` if it can."""
+    path = settings.private_key_path
+    problem = key_file_problem(settings, "jwt_private_key_file", path)
+    if problem is not None:
+        return problem
+    try:
+        load_private_key(path)
+    except (ValueError, TypeError) as exc:
+        return f"{env_name(settings, 'jwt_private_key_file')}={path} is not usable: {exc}"
+    return None
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the service app (migrations are applied by ``jobhunt migrate``, not here)."""
+    """Build the service app (migrations are applied by ``jobhunt migrate``, not here).
+
+    Raises ``ConfigurationError`` (one line naming the setting) when the token signing
+    key cannot be read: the tracker cannot log anyone in without it.
+    """
+    settings = settings or Settings()
     routers: list[APIRouter] = [
         accounts_router,
         applications_router,
@@ -49,11 +68,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers.append(transfer_router)
     routers.append(calendar_router)
     routers.append(analytics_router)
-    return create_service_app(
-        settings or Settings(),
+    app = create_service_app(
+        settings,
         title="jobhunt tracker",
         version="0.1.0",
         routers=routers,
         migrations_dir=MIGRATIONS_DIR,
         on_startup=[_load_credentials],
     )
+    key_problem = _private_key_problem(settings)
+    if key_problem is not None:
+        raise ConfigurationError(key_problem)
+    return app
