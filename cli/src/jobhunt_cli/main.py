@@ -7,7 +7,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from jobhunt_cli.commands import apps, auth, dev, stack, tools, transfer
+from jobhunt_cli.commands import apps, auth, db, dev, stack, tools, transfer
 from jobhunt_cli.errors import CliError
 from jobhunt_cli.output import print_error
 
@@ -36,6 +36,7 @@ auth.register_commands(app)
 app.add_typer(apps.app, name="apps", rich_help_panel="Applications")
 transfer.register_commands(app)
 tools.register_commands(app)
+app.add_typer(db.app, name="db", rich_help_panel="Stack")
 app.add_typer(dev.app, name="dev", rich_help_panel="Developer")
 
 
