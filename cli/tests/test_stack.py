@@ -190,6 +190,16 @@ def test_register_login_create_move_list_through_the_gateway(
     )
     assert events.status_code == 200
     assert events.json()["items"][-1]["to_status"] == "interviewing"
+    # The calendar feed's secret URL is its own credential: no token through the gateway.
+    feed = httpx.get(
+        f"{url}/api/tracker/calendar",
+        headers={"Authorization": f"Bearer {credentials.access_token}"},
+    )
+    assert feed.status_code == 200, feed.text
+    ics = httpx.get(f"{url}{feed.json()['public_path']}")
+    assert ics.status_code == 200, ics.text
+    assert ics.headers["content-type"].startswith("text/calendar")
+    assert ics.text.startswith("BEGIN:VCALENDAR")
     status = jobhunt("status", "--json", "--url", url)
     assert status.exit_code == 0, status.output
     assert json.loads(status.stdout)["services"]["tracker"]["status"] == "ready"
