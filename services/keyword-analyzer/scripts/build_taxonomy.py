@@ -394,6 +394,8 @@ class Instance:
     words: int = 1
     short_line: bool = False
     term: str = ""
+    cued: bool = False
+    listed: bool = False
 
 
 @dataclass
@@ -444,6 +446,8 @@ def observe(cands: list[Candidate], postings: list[Posting]) -> Observations:
                     keyword.term.count(" ") + 1,
                     keyword.short_line,
                     keyword.term.lower(),
+                    keyword.cued,
+                    keyword.listed,
                 )
             )
     return obs
@@ -487,6 +491,8 @@ FEATURES = (
     "multiword",
     "long_term",
     "short_line",
+    "cued",
+    "listed",
 )
 
 
@@ -503,6 +509,8 @@ def features(logit: float, inst: Instance) -> list[float]:
         float(inst.words >= 2),
         float(inst.words >= 3),
         float(inst.short_line),
+        float(inst.cued),
+        float(inst.listed),
     ]
 
 

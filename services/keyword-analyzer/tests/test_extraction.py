@@ -6,7 +6,7 @@ import pytest
 
 from keyword_analyzer.extraction import Extractor, Keyword, default_taxonomy
 from keyword_analyzer.extraction.sections import Section, heading_section, required_of
-from keyword_analyzer.extraction.taxonomy import overlay_trie
+from keyword_analyzer.extraction.taxonomy import ConfidenceModel, Skill, Taxonomy, overlay_trie
 from keyword_analyzer.extraction.tokens import normalize, tokenize
 
 
@@ -186,3 +186,42 @@ def test_weights_rank_required_hard_skills_first(extractor: Extractor) -> None:
     weights = {k.skill: k.weight for k in keywords}
     assert weights["Python"] > weights["GraphQL"]
     assert all(0 < k.weight <= 1 for k in keywords)
+
+
+def test_knowledge_cue_and_list_lines_are_marked() -> None:
+    extractor = Extractor(default_taxonomy(), use_confidence=False)
+    text = "Responsibilities\nExperience with Kafka and Terraform\nWe run Kubernetes daily."
+    found = skills(extractor.extract(text))
+    assert [(found[s].cued, found[s].listed) for s in ("Kafka", "Terraform", "Kubernetes")] == [
+        (True, True),
+        (True, True),
+        (False, False),
+    ]
+
+
+def test_cue_and_list_features_raise_confidence() -> None:
+    model = ConfidenceModel(
+        bias=0.0,
+        prior=1.0,
+        requirements=0.0,
+        responsibilities=0.0,
+        preamble=0.0,
+        capitalised=0.0,
+        repeated=0.0,
+        threshold=0.5,
+        cued=1.0,
+        listed=0.5,
+    )
+    plain = model.probability(0.0, "preamble", False, False)
+    assert model.probability(0.0, "preamble", False, False, cued=True) > plain
+    assert model.probability(0.0, "preamble", False, False, listed=True) > plain
+    assert model.hopeless_below() == pytest.approx(-1.5)
+
+
+def test_term_is_the_wording_postings_tag_most() -> None:
+    react = Skill("React", "framework", 1.0)
+    taxonomy = Taxonomy([(react, ["reactjs", "React"])], 1.0, logits=[[-2.0, 1.0]])
+    found = skills(Extractor(taxonomy, use_confidence=False).extract("reactjs, then React"))
+    assert found["React"].term == "React"
+    assert found["React"].variants == ["reactjs"]
+    assert found["React"].prior_logit == 1.0

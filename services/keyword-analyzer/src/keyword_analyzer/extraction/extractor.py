@@ -45,6 +45,25 @@ SECTION_RANK = {
 SCORED_GROUPS = frozenset({"hard", "other"})
 # A line this short is a list item or a tag line ("Technologies: vue.js vuex mysql").
 SHORT_LINE_WORDS = 8
+# Words that introduce what a candidate should know ("experience with", "knowledge of").
+KNOWLEDGE_CUES = frozenset(
+    {
+        "experience",
+        "experienced",
+        "knowledge",
+        "familiar",
+        "familiarity",
+        "proficient",
+        "proficiency",
+        "understanding",
+        "expertise",
+        "skills",
+        "skilled",
+        "background",
+        "competencies",
+        "hands-on",
+    }
+)
 
 
 @dataclass
@@ -65,6 +84,8 @@ class Keyword:
     prior_logit: float = 0.0
     confidence: float = 1.0
     short_line: bool = False
+    cued: bool = False
+    listed: bool = False
 
 
 class Extractor:
@@ -128,6 +149,9 @@ class Extractor:
         else:
             several_sentences = ". " in line or "; " in line
         cursor = 1  # in ``padded``: every word before it has been located
+        short = count <= SHORT_LINE_WORDS
+        cued = not KNOWLEDGE_CUES.isdisjoint(words)
+        line_keys: list[str] = []
         salient = self.salient_other and section in SALIENT_SECTIONS
         uncovered: list[tuple[int, int]] = []
         if single is not None and not salient and "-" not in padded and "/" not in padded:
@@ -166,16 +190,19 @@ class Extractor:
                         required = required_of(section, sentence_at(line, at))
                     elif not required_known:
                         required, required_known = required_of(section, line), True
-                    self._add(
-                        found,
-                        only.skill,
-                        text[s:e],
-                        s,
-                        e,
-                        required,
-                        section,
-                        only.logit,
-                        count <= SHORT_LINE_WORDS,
+                    line_keys.append(
+                        self._add(
+                            found,
+                            only.skill,
+                            text[s:e],
+                            s,
+                            e,
+                            required,
+                            section,
+                            only.logit,
+                            short,
+                            cued,
+                        )
                     )
                 elif salient:
                     uncovered.append((s, e))
@@ -200,23 +227,30 @@ class Extractor:
                 required = required_of(section, sentence_at(line, span_start - start))
             elif not required_known:
                 required, required_known = required_of(section, line), True
-            self._add(
-                found,
-                term.skill,
-                text[span_start:span_end],
-                span_start,
-                span_end,
-                required,
-                section,
-                term.logit,
-                count <= SHORT_LINE_WORDS,
+            line_keys.append(
+                self._add(
+                    found,
+                    term.skill,
+                    text[span_start:span_end],
+                    span_start,
+                    span_end,
+                    required,
+                    section,
+                    term.logit,
+                    short,
+                    cued,
+                )
             )
             cursor = span_end - start + 1
             next_free = j + 1
+        if len(line_keys) >= 2 and line_keys.count(line_keys[0]) < len(line_keys):
+            # Two skills or more on one line: a list of what the job needs.
+            for key in line_keys:
+                found[key].listed = True
         if salient and uncovered:
             if not required_known:
                 required, required_known = required_of(section, line), True
-            self._salient(text, uncovered, found, required, section)
+            self._salient(text, uncovered, found, required, section, short, cued)
 
     def _scan_parts(
         self,
@@ -304,6 +338,8 @@ class Extractor:
         found: dict[str, Keyword],
         required: bool | None,
         section: Section,
+        short_line: bool,
+        cued: bool,
     ) -> None:
         run: list[tuple[int, int]] = []
         for position, span in enumerate([*uncovered, (-1, -1)]):
@@ -315,7 +351,9 @@ class Extractor:
                 continue
             if run:
                 s, e = run[0][0], run[-1][1]
-                self._add(found, None, text[s:e], s, e, required, section, OTHER_LOGIT)
+                self._add(
+                    found, None, text[s:e], s, e, required, section, OTHER_LOGIT, short_line, cued
+                )
             run = [span] if ok else []
 
     def _is_salient(self, text: str, spans: list[tuple[int, int]], position: int) -> bool:
@@ -342,7 +380,8 @@ class Extractor:
         section: Section,
         logit: float,
         short_line: bool = False,
-    ) -> None:
+        cued: bool = False,
+    ) -> str:
         key = skill.name.lower() if skill is not None else "\0" + term.lower()
         keyword = found.get(key)
         if keyword is None:
@@ -359,18 +398,26 @@ class Extractor:
                 section=section.value,
                 prior_logit=logit,
                 short_line=short_line,
+                cued=cued,
             )
-            return
+            return key
         keyword.count += 1
         keyword.spans.append((start, end))
         if term != keyword.term and term not in keyword.variants:
-            keyword.variants.append(term)
+            if logit > keyword.prior_logit and term.lower() != keyword.term.lower():
+                # The wording postings tag most often names the skill: "React" over "reactjs".
+                keyword.variants.append(keyword.term)
+                keyword.term = term
+            else:
+                keyword.variants.append(term)
         if required is True or (required is False and keyword.required is None):
             keyword.required = required
         if SECTION_RANK[section.value] > SECTION_RANK[keyword.section]:
             keyword.section = section.value
         keyword.prior_logit = max(keyword.prior_logit, logit)
         keyword.short_line = keyword.short_line or short_line
+        keyword.cued = keyword.cued or cued
+        return key
 
     def _finish(self, found: dict[str, Keyword]) -> list[Keyword]:
         max_idf = self.taxonomy.max_idf or 1.0
@@ -391,6 +438,8 @@ class Extractor:
                             keyword.count > 1,
                             words=words,
                             short_line=keyword.short_line,
+                            cued=keyword.cued,
+                            listed=keyword.listed,
                         ),
                         3,
                     )

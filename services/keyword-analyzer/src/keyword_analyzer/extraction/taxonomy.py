@@ -60,6 +60,8 @@ class ConfidenceModel:
     multiword: float = 0.0
     long_term: float = 0.0
     short_line: float = 0.0
+    cued: float = 0.0
+    listed: float = 0.0
 
     def probability(
         self,
@@ -70,6 +72,8 @@ class ConfidenceModel:
         *,
         words: int = 1,
         short_line: bool = False,
+        cued: bool = False,
+        listed: bool = False,
     ) -> float:
         z = (
             self.bias
@@ -82,6 +86,8 @@ class ConfidenceModel:
             + (self.multiword if words >= 2 else 0.0)
             + (self.long_term if words >= 3 else 0.0)
             + (self.short_line if short_line else 0.0)
+            + (self.cued if cued else 0.0)
+            + (self.listed if listed else 0.0)
         )
         return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
@@ -97,6 +103,8 @@ class ConfidenceModel:
             + max(self.multiword, 0.0)
             + max(self.long_term, 0.0)
             + max(self.short_line, 0.0)
+            + max(self.cued, 0.0)
+            + max(self.listed, 0.0)
         )
         cut = min(max(self.threshold, 1e-6), 1 - 1e-6)
         return (math.log(cut / (1 - cut)) - best_context) / self.prior
