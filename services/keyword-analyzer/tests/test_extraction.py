@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from keyword_analyzer.extraction import Extractor, Keyword, default_taxonomy
-from keyword_analyzer.extraction.sections import Section, heading_section, required_of
+from keyword_analyzer.extraction.sections import (
+    Section,
+    SentenceCues,
+    heading_section,
+    required_of,
+    sentence_at,
+)
 from keyword_analyzer.extraction.taxonomy import ConfidenceModel, Skill, Taxonomy, overlay_trie
 from keyword_analyzer.extraction.tokens import normalize, tokenize
 
@@ -225,3 +231,17 @@ def test_term_is_the_wording_postings_tag_most() -> None:
     assert found["React"].term == "React"
     assert found["React"].variants == ["reactjs"]
     assert found["React"].prior_logit == 1.0
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Strong Go. Rust is a plus; Kafka is required.",
+        "Experience with Java is a must.  Nice to have: Scala",
+        "No cue here. None there",
+    ],
+)
+def test_sentence_cues_judge_each_offset_like_its_sentence(line: str) -> None:
+    cues = SentenceCues(Section.PREAMBLE, line)
+    for offset in range(len(line) + 2):
+        assert cues.at(offset) == required_of(Section.PREAMBLE, sentence_at(line, offset))

@@ -17,9 +17,9 @@ from keyword_analyzer.extraction.sections import (
     CUE_WORDS,
     SECTION_REQUIRED,
     Section,
+    SentenceCues,
     heading_section,
     required_of,
-    sentence_at,
 )
 from keyword_analyzer.extraction.taxonomy import END, Skill, Taxonomy, Term, Trie, common_words
 from keyword_analyzer.extraction.tokens import PART_RE, normalize
@@ -66,7 +66,7 @@ KNOWLEDGE_CUES = frozenset(
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class Keyword:
     """One skill (or salient phrase) found in a text."""
 
@@ -145,20 +145,33 @@ class Extractor:
         if CUE_WORDS.isdisjoint(words):
             # No cue word on the line (most lines): the section alone decides.
             required, required_known = SECTION_REQUIRED.get(section), True
-            several_sentences = False
+            sentences = None
         else:
-            several_sentences = ". " in line or "; " in line
+            sentences = SentenceCues(section, line) if ". " in line or "; " in line else None
         cursor = 1  # in ``padded``: every word before it has been located
         short = count <= SHORT_LINE_WORDS
         cued = not KNOWLEDGE_CUES.isdisjoint(words)
         line_keys: list[str] = []
         salient = self.salient_other and section in SALIENT_SECTIONS
         uncovered: list[tuple[int, int]] = []
-        if single is not None and not salient and "-" not in padded and "/" not in padded:
-            # Only words that start a term need Python-level work: find them in one sweep.
-            indices: Iterable[int] = [n for n, w in enumerate(words) if w in single]
-        else:
+        # Only words that start a term, may hold parts (Java/Spring) or may be salient need
+        # Python-level work: find them in one sweep. Which words those are depends on the
+        # word alone, so every earlier copy of a visited word is visited too and the
+        # ``find`` from ``cursor`` stays in step.
+        indices: Iterable[int]
+        if single is None:
             indices = range(count)
+        elif salient:
+            common = self.common
+            indices = [
+                n
+                for n, w in enumerate(words)
+                if w in single or w not in common or "-" in w or "/" in w
+            ]
+        elif "-" in padded or "/" in padded:
+            indices = [n for n, w in enumerate(words) if w in single or "-" in w or "/" in w]
+        else:
+            indices = [n for n, w in enumerate(words) if w in single]
         next_free = 0
         for i in indices:
             if i < next_free:
@@ -186,8 +199,8 @@ class Extractor:
                 cursor = at + len(word) + 1
                 s, e = start + at, start + at + len(word)
                 if only.allowed_surfaces is None or text[s:e] in only.allowed_surfaces:
-                    if several_sentences:
-                        required = required_of(section, sentence_at(line, at))
+                    if sentences is not None:
+                        required = sentences.at(at)
                     elif not required_known:
                         required, required_known = required_of(section, line), True
                     line_keys.append(
@@ -222,9 +235,9 @@ class Extractor:
                     cursor = at + len(word) + 1
                 continue
             j, term, span_start, span_end = best
-            if several_sentences:
+            if sentences is not None:
                 # Cues bind to their sentence: "Strong Go. Rust is a plus."
-                required = required_of(section, sentence_at(line, span_start - start))
+                required = sentences.at(span_start - start)
             elif not required_known:
                 required, required_known = required_of(section, line), True
             line_keys.append(
@@ -382,7 +395,7 @@ class Extractor:
         short_line: bool = False,
         cued: bool = False,
     ) -> str:
-        key = skill.name.lower() if skill is not None else "\0" + term.lower()
+        key = skill.key if skill is not None else "\0" + term.lower()
         keyword = found.get(key)
         if keyword is None:
             category = skill.category if skill is not None else "other"
@@ -412,11 +425,15 @@ class Extractor:
                 keyword.variants.append(term)
         if required is True or (required is False and keyword.required is None):
             keyword.required = required
-        if SECTION_RANK[section.value] > SECTION_RANK[keyword.section]:
+        # A Section is a str: it finds its own value's rank.
+        if SECTION_RANK[section] > SECTION_RANK[keyword.section]:
             keyword.section = section.value
-        keyword.prior_logit = max(keyword.prior_logit, logit)
-        keyword.short_line = keyword.short_line or short_line
-        keyword.cued = keyword.cued or cued
+        if logit > keyword.prior_logit:
+            keyword.prior_logit = logit
+        if short_line:
+            keyword.short_line = True
+        if cued:
+            keyword.cued = True
         return key
 
     def _finish(self, found: dict[str, Keyword]) -> list[Keyword]:
@@ -424,30 +441,31 @@ class Extractor:
         keywords = list(found.values())
         model = self.taxonomy.confidence if self.use_confidence else None
         if model is not None:
+            threshold = model.threshold
+            kept = []
             for keyword in keywords:
                 if keyword.group in SCORED_GROUPS:
-                    capitalised = keyword.term != keyword.term.lower() or any(
-                        v != v.lower() for v in keyword.variants
+                    term = keyword.term
+                    capitalised = term != term.lower() or (
+                        bool(keyword.variants) and any(v != v.lower() for v in keyword.variants)
                     )
-                    words = keyword.term.count(" ") + 1
                     keyword.confidence = round(
                         model.probability(
                             keyword.prior_logit,
                             keyword.section,
                             capitalised,
                             keyword.count > 1,
-                            words=words,
+                            words=term.count(" ") + 1,
                             short_line=keyword.short_line,
                             cued=keyword.cued,
                             listed=keyword.listed,
                         ),
                         3,
                     )
-            keywords = [
-                k
-                for k in keywords
-                if k.group not in SCORED_GROUPS or k.confidence >= model.threshold
-            ]
+                    if keyword.confidence < threshold:
+                        continue
+                kept.append(keyword)
+            keywords = kept
         for keyword in keywords:
             rarity = 0.5 + 0.5 * min(keyword.idf / max_idf, 1.0)
             frequency = 1.0 + 0.25 * math.log2(keyword.count)

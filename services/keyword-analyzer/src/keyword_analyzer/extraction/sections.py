@@ -261,6 +261,35 @@ def sentence_at(line: str, offset: int) -> str:
     return line
 
 
+class SentenceCues:
+    """``required_of`` the sentence around an offset of one line; each sentence judged once."""
+
+    __slots__ = ("_line", "_required", "_section", "_spans")
+
+    def __init__(self, section: Section, line: str) -> None:
+        self._section = section
+        self._line = line
+        self._spans: list[tuple[int, int]] | None = None
+        self._required: dict[int, bool | None] = {}
+
+    def at(self, offset: int) -> bool | None:
+        """Same as ``required_of(section, sentence_at(line, offset))``."""
+        line = self._line
+        if self._spans is None:
+            self._spans = []
+            start = 0
+            for piece in _SENTENCE_SPLIT_RE.split(line):
+                found = line.find(piece, start)
+                self._spans.append((found, found + len(piece)))
+                start = found + len(piece)
+        for number, (begin, end) in enumerate(self._spans):
+            if begin <= offset < end or end >= len(line):
+                if number not in self._required:
+                    self._required[number] = required_of(self._section, line[begin:end])
+                return self._required[number]
+        return required_of(self._section, line)
+
+
 def required_of(section: Section, line: str) -> bool | None:
     """True for a must-have, False for a nice-to-have, None when unknown; the text's cues win."""
     padded = f" {line.lower()} "

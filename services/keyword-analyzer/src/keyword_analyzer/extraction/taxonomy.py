@@ -78,9 +78,7 @@ class ConfidenceModel:
         z = (
             self.bias
             + self.prior * prior_logit
-            + (self.requirements if section in ("requirements", "nice_to_have") else 0.0)
-            + (self.responsibilities if section == "responsibilities" else 0.0)
-            + (self.preamble if section == "preamble" else 0.0)
+            + self.section_weight(section)
             + (self.capitalised if capitalised else 0.0)
             + (self.repeated if repeated else 0.0)
             + (self.multiword if words >= 2 else 0.0)
@@ -90,6 +88,13 @@ class ConfidenceModel:
             + (self.listed if listed else 0.0)
         )
         return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+
+    def section_weight(self, section: str) -> float:
+        if section == "requirements" or section == "nice_to_have":
+            return self.requirements
+        if section == "responsibilities":
+            return self.responsibilities
+        return self.preamble if section == "preamble" else 0.0
 
     def hopeless_below(self) -> float:
         """The prior log-odds under which no context lifts a keyword over the threshold."""
@@ -125,9 +130,11 @@ class Skill:
     category: str
     idf: float
     group: str = field(init=False)
+    key: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "group", group_of(self.category))
+        object.__setattr__(self, "key", self.name.lower())
 
 
 @dataclass(frozen=True)
