@@ -245,3 +245,26 @@ def test_sentence_cues_judge_each_offset_like_its_sentence(line: str) -> None:
     cues = SentenceCues(Section.PREAMBLE, line)
     for offset in range(len(line) + 2):
         assert cues.at(offset) == required_of(Section.PREAMBLE, sentence_at(line, offset))
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("Requirements\nMachine  learning", (13, 30)),
+        ("Requirements\nMachine\u2009learning", (13, 29)),
+        ("Requirements\nMachine learning, Go", (13, 29)),
+    ],
+)
+def test_multi_word_terms_cross_whitespace_runs_but_not_separators(
+    text: str, span: tuple[int, int]
+) -> None:
+    found = skills(Extractor(default_taxonomy(), use_confidence=False).extract(text))
+    assert found["Machine learning"].spans == [span]
+    machine_comma = "Requirements\nMachine, learning"
+    assert "Machine learning" not in skills(Extractor(default_taxonomy()).extract(machine_comma))
+
+
+def test_normalized_text_has_no_whitespace_but_the_space() -> None:
+    text = "a\u2009b\u3000c\x1fd\u2028e"
+    assert normalize(text) == "a b c d e"
+    assert tokenize(text) == ["a", "b", "c", "d", "e"]

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from keyword_analyzer.extraction.sections import (
     CUE_WORDS,
@@ -135,104 +135,106 @@ class Extractor:
         section: Section,
         found: dict[str, Keyword],
     ) -> None:
-        padded = " " + normalized[start : start + len(line)] + " "
-        words = padded.split()
-        count = len(words)
+        # The normalised line split on single spaces: a run of separators leaves empty
+        # pieces, so piece ``k`` starts at ``offsets[k] + k`` without searching for it.
+        body = normalized[start : start + len(line)]
+        pieces = body.split(" ")
         tries = self.tries
         single = tries[0] if len(tries) == 1 else None
         required: bool | None = None
         required_known = False
-        if CUE_WORDS.isdisjoint(words):
+        sentences: SentenceCues | None = None
+        if CUE_WORDS.isdisjoint(pieces):
             # No cue word on the line (most lines): the section alone decides.
             required, required_known = SECTION_REQUIRED.get(section), True
-            sentences = None
-        else:
-            sentences = SentenceCues(section, line) if ". " in line or "; " in line else None
-        cursor = 1  # in ``padded``: every word before it has been located
-        short = count <= SHORT_LINE_WORDS
-        cued = not KNOWLEDGE_CUES.isdisjoint(words)
+        elif ". " in line or "; " in line:
+            sentences = SentenceCues(section, line)
+        short = len(pieces) - pieces.count("") <= SHORT_LINE_WORDS
+        cued = not KNOWLEDGE_CUES.isdisjoint(pieces)
         line_keys: list[str] = []
         salient = self.salient_other and section in SALIENT_SECTIONS
         uncovered: list[tuple[int, int]] = []
         # Only words that start a term, may hold parts (Java/Spring) or may be salient need
-        # Python-level work: find them in one sweep. Which words those are depends on the
-        # word alone, so every earlier copy of a visited word is visited too and the
-        # ``find`` from ``cursor`` stays in step.
-        indices: Iterable[int]
+        # Python-level work: find them in one sweep.
+        indices: list[int]
         if single is None:
-            indices = range(count)
+            indices = [k for k, piece in enumerate(pieces) if piece]
         elif salient:
             common = self.common
             indices = [
-                n
-                for n, w in enumerate(words)
-                if w in single or w not in common or "-" in w or "/" in w
+                k
+                for k, piece in enumerate(pieces)
+                if piece in single
+                or (piece and piece not in common)
+                or "-" in piece
+                or "/" in piece
             ]
-        elif "-" in padded or "/" in padded:
-            indices = [n for n, w in enumerate(words) if w in single or "-" in w or "/" in w]
+        elif "-" in body or "/" in body:
+            indices = [
+                k
+                for k, piece in enumerate(pieces)
+                if piece in single or "-" in piece or "/" in piece
+            ]
         else:
-            indices = [n for n, w in enumerate(words) if w in single]
+            indices = [k for k, piece in enumerate(pieces) if piece in single]
+        if not indices:
+            return
+        offsets = list(accumulate(map(len, pieces), initial=0))
+        n = len(pieces)
         next_free = 0
-        for i in indices:
-            if i < next_free:
+        for k in indices:
+            if k < next_free:
                 continue
-            word = words[i]
+            word = pieces[k]
+            at = offsets[k] + k
             node = single.get(word) if single is not None else None
-            only: Term | None = None
-            if node is not None and (i + 1 == count or words[i + 1] not in node):
-                # Nothing longer continues here: a one-word term or nothing, no walk needed.
-                only = node.get(END)
-                if only is None and ("-" in word or "/" in word):
-                    cursor = self._scan_parts(
-                        text, start, padded, cursor, word, section, line, found
-                    )
-                    continue
-                if only is None:
-                    at = padded.find(" " + word + " ", cursor - 1)
-                    cursor = at + len(word) + 1
-                    if salient:
-                        uncovered.append((start + at, start + at + len(word)))
-                    continue
-            if only is not None:
-                # A one-word term and nothing longer starts here: no walk needed.
-                at = padded.find(" " + word + " ", cursor - 1)
-                cursor = at + len(word) + 1
-                s, e = start + at, start + at + len(word)
-                if only.allowed_surfaces is None or text[s:e] in only.allowed_surfaces:
-                    if sentences is not None:
-                        required = sentences.at(at)
-                    elif not required_known:
-                        required, required_known = required_of(section, line), True
-                    line_keys.append(
-                        self._add(
-                            found,
-                            only.skill,
-                            text[s:e],
-                            s,
-                            e,
-                            required,
-                            section,
-                            only.logit,
-                            short,
-                            cued,
+            if node is not None:
+                following = pieces[k + 1] if k + 1 < n else None
+                if following == "":  # separators first: the next word is further on
+                    m = k + 2
+                    while m < n and not pieces[m]:
+                        m += 1
+                    following = pieces[m] if m < n else None
+                if following is None or following not in node:
+                    # Nothing longer continues here: a one-word term or nothing, no walk.
+                    only: Term | None = node.get(END)
+                    if only is None:
+                        if "-" in word or "/" in word:
+                            self._scan_parts(text, start + at, word, section, line, found)
+                        elif salient:
+                            uncovered.append((start + at, start + at + len(word)))
+                        continue
+                    s, e = start + at, start + at + len(word)
+                    if only.allowed_surfaces is None or text[s:e] in only.allowed_surfaces:
+                        if sentences is not None:
+                            required = sentences.at(at)
+                        elif not required_known:
+                            required, required_known = required_of(section, line), True
+                        line_keys.append(
+                            self._add(
+                                found,
+                                only.skill,
+                                text[s:e],
+                                s,
+                                e,
+                                required,
+                                section,
+                                only.logit,
+                                short,
+                                cued,
+                            )
                         )
-                    )
-                elif salient:
-                    uncovered.append((s, e))
-                continue
+                    elif salient:
+                        uncovered.append((s, e))
+                    continue
             best = None
             if single is None or node is not None:
-                best = self._longest(text, start, padded, words, i, cursor)
+                best = self._longest(text, start, pieces, offsets, k)
             if best is None:
                 if "-" in word or "/" in word:
-                    cursor = self._scan_parts(
-                        text, start, padded, cursor, word, section, line, found
-                    )
-                elif salient or node is not None or single is None:
-                    at = padded.find(" " + word + " ", cursor - 1)
-                    if salient:
-                        uncovered.append((start + at, start + at + len(word)))
-                    cursor = at + len(word) + 1
+                    self._scan_parts(text, start + at, word, section, line, found)
+                elif salient:
+                    uncovered.append((start + at, start + at + len(word)))
                 continue
             j, term, span_start, span_end = best
             if sentences is not None:
@@ -254,7 +256,6 @@ class Extractor:
                     cued,
                 )
             )
-            cursor = span_end - start + 1
             next_free = j + 1
         if len(line_keys) >= 2 and line_keys.count(line_keys[0]) < len(line_keys):
             # Two skills or more on one line: a list of what the job needs.
@@ -266,82 +267,56 @@ class Extractor:
             self._salient(text, uncovered, found, required, section, short, cued)
 
     def _scan_parts(
-        self,
-        text: str,
-        start: int,
-        padded: str,
-        cursor: int,
-        word: str,
-        section: Section,
-        line: str,
-        found: dict[str, Keyword],
-    ) -> int:
-        """Look up the parts of ``Java/Spring`` or ``Python-based`` one by one."""
-        at = padded.find(" " + word + " ", cursor - 1) + 1
-        offset = at
+        self, text: str, at: int, word: str, section: Section, line: str, found: dict[str, Keyword]
+    ) -> None:
+        """Look up the parts of ``Java/Spring`` or ``Python-based`` (at ``at``) one by one."""
         for part in PART_RE.split(word):
             if part:
                 for trie in self.tries:
                     term: Term | None = trie.get(part, {}).get(END)
-                    s = start + offset - 1
                     if term is not None and (
                         term.allowed_surfaces is None
-                        or text[s : s + len(part)] in term.allowed_surfaces
+                        or text[at : at + len(part)] in term.allowed_surfaces
                     ):
                         self._add(
                             found,
                             term.skill,
-                            text[s : s + len(part)],
-                            s,
-                            s + len(part),
+                            text[at : at + len(part)],
+                            at,
+                            at + len(part),
                             required_of(section, line),
                             section,
                             term.logit,
                         )
                         break
-            offset += len(part) + 1
-        return at + len(word)
+            at += len(part) + 1
 
     def _longest(
-        self, text: str, start: int, padded: str, words: list[str], i: int, cursor: int
+        self, text: str, start: int, pieces: list[str], offsets: list[int], k: int
     ) -> tuple[int, Term, int, int] | None:
-        """The longest term starting at word ``i``: (last word, term, start, end offsets)."""
+        """The longest term starting at piece ``k``: (last piece, term, start, end offsets)."""
         best: tuple[int, Term, int, int] | None = None
-        count = len(words)
-        first_at = -1
-        ends: list[int] = []
+        n = len(pieces)
+        first = start + offsets[k] + k
         for trie in self.tries:
-            node = trie.get(words[i])
-            j = i
+            node = trie.get(pieces[k])
+            j = k
             while node is not None:
+                end = start + offsets[j] + j + len(pieces[j])
                 term: Term | None = node.get(END)
                 if term is not None and (best is None or j > best[0]):
-                    if first_at < 0:
-                        first_at = padded.find(" " + words[i] + " ", cursor - 1) + 1
-                        ends = [first_at + len(words[i])]
-                    while len(ends) <= j - i:
-                        nxt = words[i + len(ends)]
-                        ends.append(padded.find(" " + nxt + " ", ends[-1]) + 1 + len(nxt))
-                    s, e = start + first_at - 1, start + ends[j - i] - 1
                     allowed = term.allowed_surfaces
-                    if allowed is None or " ".join(text[s:e].split()) in allowed:
-                        best = (j, term, s, e)
+                    if allowed is None or " ".join(text[first:end].split()) in allowed:
+                        best = (j, term, first, end)
                 j += 1
-                if j >= count:
+                while j < n and not pieces[j]:
+                    j += 1
+                if j >= n:
                     break
-                node = node.get(words[j])
-                if node is not None:
-                    # A multi-word term never spans a separator: check the original gap.
-                    if first_at < 0:
-                        first_at = padded.find(" " + words[i] + " ", cursor - 1) + 1
-                        ends = [first_at + len(words[i])]
-                    while len(ends) < j - i:
-                        nxt = words[i + len(ends)]
-                        ends.append(padded.find(" " + nxt + " ", ends[-1]) + 1 + len(nxt))
-                    gap_start = start + ends[-1] - 1
-                    nxt_at = padded.find(" " + words[j] + " ", ends[-1])
-                    if not text[gap_start : start + nxt_at].isspace():
-                        break
+                node = node.get(pieces[j])
+                # A multi-word term never spans a separator: check the original gap.
+                if node is not None and not text[end : start + offsets[j] + j].isspace():
+                    break
         return best
 
     def _salient(

@@ -15,6 +15,10 @@ import re
 
 _SEPARATORS = (
     ',;:()[]{}"!?*|<>\u2022\u00b7\u2026\u201c\u201d\u2013\u2014=~^`$%@\\\t\r\n\x0b\x0c\xa0'
+    # The rest of what ``str.split()`` takes for whitespace: after ``normalize`` the only
+    # whitespace left is the plain space, so the extractor can split on it alone.
+    "\x1c\x1d\x1e\x1f\x85\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
 # One pass: separators, and punctuation not between two letters/digits (a leading dot
 # before a word stays: .NET). Every alternative starts with a character class, which
