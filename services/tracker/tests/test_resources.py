@@ -325,3 +325,54 @@ async def test_bad_creates_are_4xx_and_store_nothing(
     oversize = await api.post(f"{T}/{resource}", json={**valid, "notes": "x" * 70_000}, headers=h)
     assert oversize.status_code == 413
     assert await items(api, resource, h) == []
+
+
+# Past PostgreSQL's INTEGER, and past any 64-bit column: the drivers refuse to bind them.
+HUGE_IDS = [2**40, 2**80]
+
+
+@pytest.mark.parametrize(
+    "resource", ["applications", "companies", "contacts", "interviews", "tasks", "notes"]
+)
+@pytest.mark.parametrize("huge", HUGE_IDS)
+async def test_out_of_range_ids_are_404_or_422_never_500(
+    api: httpx.AsyncClient, auth: Auth, alice: str, resource: str, huge: int
+) -> None:
+    h = auth(alice)
+    for method in ("GET", "PATCH", "DELETE"):
+        body = {} if method == "PATCH" else None
+        response = await api.request(method, f"{T}/{resource}/{huge}", json=body, headers=h)
+        assert response.status_code == 404, (method, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    for filters in ({"company_id": huge}, {"application_id": -huge}):
+        listed = await api.get(f"{T}/{resource}", params=filters, headers=h)
+        assert listed.status_code in (200, 422), listed.text
+        if listed.status_code == 422:
+            assert "out of range" in listed.json()["detail"]
+
+
+@pytest.mark.parametrize("huge", HUGE_IDS)
+async def test_an_out_of_range_reference_is_a_4xx_and_stores_nothing(
+    api: httpx.AsyncClient, auth: Auth, alice: str, huge: int
+) -> None:
+    h = auth(alice)
+    response = await api.post(f"{T}/notes", json={"body": "x", "application_id": huge}, headers=h)
+    assert response.status_code in (404, 422), response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert await items(api, "notes", h) == []
+
+
+@pytest.mark.parametrize("resource", ["applications", "companies", "notes"])
+async def test_nul_characters_in_text_are_a_422_and_store_nothing(
+    api: httpx.AsyncClient, auth: Auth, alice: str, resource: str
+) -> None:
+    h = auth(alice)
+    body: dict[str, Any] = {
+        "applications": {"title": "Eng\u0000ineer"},
+        "companies": {"name": "Ac\u0000me"},
+        "notes": {"body": "a\u0000b"},
+    }[resource]
+    response = await api.post(f"{T}/{resource}", json=body, headers=h)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert await items(api, resource, h) == []

@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
+from jobhunt_common.errors import Unprocessable
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -88,10 +90,35 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     else:
         kwargs["pool_pre_ping"] = True
     engine = create_async_engine(url, **kwargs)
+    event.listen(engine.sync_engine, "before_cursor_execute", _refuse_nul_text)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, (tuple, list)):
+        return any(_has_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_nul(item) for item in value.values())
+    return False
+
+
+def _refuse_nul_text(
+    conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> None:
+    """Text with a NUL character is a 422 on every backend, before any write.
+
+    PostgreSQL cannot store U+0000 in text (the driver error would be a 500) while SQLite
+    would keep it: refusing it here gives both the same answer, and the session rolls back.
+    """
+    if _has_nul(parameters):
+        raise Unprocessable(
+            "Text in the request contains a NUL character (\\u0000), which cannot be stored."
+        )
 
 
 class Database:

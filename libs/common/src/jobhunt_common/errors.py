@@ -30,6 +30,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -37,6 +38,12 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://jobhunt.dev/problems/"
 
 logger = logging.getLogger("jobhunt.errors")
+
+# The widest whole number PostgreSQL's INTEGER holds: ids and counts stay within it so
+# that SQLite (64-bit) and PostgreSQL accept the same values.
+MIN_DB_INT = -(2**31)
+MAX_DB_INT = 2**31 - 1
+_OUT_OF_RANGE = "A number in the request is out of range for the database."
 
 
 class JobhuntError(Exception):
@@ -245,6 +252,21 @@ def install_error_handlers(app: FastAPI) -> None:
             instance=request.url.path,
         )
 
+    async def on_out_of_range(request: Request, exc: Exception) -> JSONResponse:
+        # A value validation let through but the database cannot hold: SQLite's driver
+        # raises OverflowError for ints past 64 bits, asyncpg "value out of int32/int64
+        # range". The session has rolled back, so nothing was written.
+        logger.warning("value out of range on %s %s: %s", request.method, request.url.path, exc)
+        return problem_response(
+            422, _OUT_OF_RANGE, problem_type="value-out-of-range", instance=request.url.path
+        )
+
+    async def on_database_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DBAPIError)
+        if "out of int" in str(exc.orig) and "range" in str(exc.orig):
+            return await on_out_of_range(request, exc)
+        return await on_unexpected(request, exc)
+
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(500, "An unexpected error occurred.", instance=request.url.path)
@@ -253,4 +275,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_exception)
     app.add_exception_handler(StaleDataError, on_stale)
+    app.add_exception_handler(OverflowError, on_out_of_range)
+    app.add_exception_handler(DBAPIError, on_database_error)
     app.add_exception_handler(Exception, on_unexpected)

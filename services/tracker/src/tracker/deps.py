@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jobhunt_common import Principal, TokenSigner, etag_for
 from jobhunt_common.auth import FULL_ACCESS, require_scope
-from jobhunt_common.errors import NotFound
+from jobhunt_common.errors import MAX_DB_INT, MIN_DB_INT, NotFound
 from tracker.config import Settings
 
 READ_APPLICATIONS = "applications:read"
@@ -69,6 +69,8 @@ async def get_owned(
     include_deleted: bool = False,
 ) -> RowT:
     """The row with this id if ``owner_id`` owns it (and it is not a tombstone), else 404."""
+    if not MIN_DB_INT <= row_id <= MAX_DB_INT:  # no row has it, and the driver would refuse it
+        raise NotFound(f"No {what} with id {row_id}.")
     columns: Any = model
     statement = select(model).where(columns.id == row_id, columns.owner_id == owner_id)
     if not include_deleted and hasattr(model, "deleted_at"):
