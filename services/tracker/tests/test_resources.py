@@ -362,17 +362,31 @@ async def test_an_out_of_range_reference_is_a_4xx_and_stores_nothing(
     assert await items(api, "notes", h) == []
 
 
-@pytest.mark.parametrize("resource", ["applications", "companies", "notes"])
+@pytest.mark.parametrize("resource", ["applications", "tags", "companies", "notes"])
 async def test_nul_characters_in_text_are_a_422_and_store_nothing(
     api: httpx.AsyncClient, auth: Auth, alice: str, resource: str
 ) -> None:
     h = auth(alice)
     body: dict[str, Any] = {
         "applications": {"title": "Eng\u0000ineer"},
+        "tags": {"title": "Engineer", "tags": ["ok", "re\u0000mote"]},
         "companies": {"name": "Ac\u0000me"},
         "notes": {"body": "a\u0000b"},
     }[resource]
+    resource = "applications" if resource == "tags" else resource
     response = await api.post(f"{T}/{resource}", json=body, headers=h)
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert await items(api, resource, h) == []
+
+
+async def test_a_nul_character_in_a_filter_is_a_422(
+    api: httpx.AsyncClient, auth: Auth, alice: str
+) -> None:
+    h = auth(alice)
+    await post(api, "applications", h, title="Engineer", tags=["remote"])
+    for params in ({"tag": "re\u0000mote"}, {"source": "\u0000"}):
+        response = await api.get(f"{T}/applications", params=params, headers=h)
+        assert response.status_code == 422, (params, response.text)
+        assert "NUL character" in response.json()["detail"]
+    assert len(await items(api, "applications", h, tag="remote")) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -89,12 +90,15 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     else:
         kwargs["pool_pre_ping"] = True
-    engine = create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, json_serializer=_json_dumps, **kwargs)
     event.listen(engine.sync_engine, "before_cursor_execute", _refuse_nul_text)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
+
+
+NUL_TEXT = "Text in the request contains a NUL character (\\u0000), which cannot be stored."
 
 
 def _has_nul(value: Any) -> bool:
@@ -103,8 +107,15 @@ def _has_nul(value: Any) -> bool:
     if isinstance(value, (tuple, list)):
         return any(_has_nul(item) for item in value)
     if isinstance(value, dict):
-        return any(_has_nul(item) for item in value.values())
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
     return False
+
+
+def _json_dumps(value: Any) -> str:
+    """JSON columns' serializer: the same NUL rule as plain text (jsonb refuses ``\\u0000``)."""
+    if _has_nul(value):
+        raise Unprocessable(NUL_TEXT)
+    return json.dumps(value)
 
 
 def _refuse_nul_text(
@@ -116,9 +127,7 @@ def _refuse_nul_text(
     would keep it: refusing it here gives both the same answer, and the session rolls back.
     """
     if _has_nul(parameters):
-        raise Unprocessable(
-            "Text in the request contains a NUL character (\\u0000), which cannot be stored."
-        )
+        raise Unprocessable(NUL_TEXT)
 
 
 class Database:

@@ -30,7 +30,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -262,8 +262,14 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     async def on_database_error(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, DBAPIError)
-        if "out of int" in str(exc.orig) and "range" in str(exc.orig):
+        assert isinstance(exc, StatementError)
+        if isinstance(exc.orig, JobhuntError):  # raised while binding (a type's own check)
+            return await on_jobhunt_error(request, exc.orig)
+        if (
+            isinstance(exc, DBAPIError)
+            and "out of int" in str(exc.orig)
+            and "range" in str(exc.orig)
+        ):
             return await on_out_of_range(request, exc)
         return await on_unexpected(request, exc)
 
@@ -276,5 +282,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http_exception)
     app.add_exception_handler(StaleDataError, on_stale)
     app.add_exception_handler(OverflowError, on_out_of_range)
-    app.add_exception_handler(DBAPIError, on_database_error)
+    app.add_exception_handler(StatementError, on_database_error)
     app.add_exception_handler(Exception, on_unexpected)

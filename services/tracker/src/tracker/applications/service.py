@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -269,9 +268,11 @@ def _tag_condition(tag: str, dialect: str, index: int) -> ColumnElement[bool]:
         return text(
             f"EXISTS (SELECT 1 FROM json_each(applications.tags) WHERE json_each.value = :{name})"
         ).bindparams(**{name: tag})  # type: ignore[return-value]
-    return text(f"applications.tags @> CAST(:{name} AS JSONB)").bindparams(  # type: ignore[return-value]
-        **{name: json.dumps([tag])}
-    )
+    # The tag is bound as text (not pre-encoded JSON) so the shared check on bound text
+    # sees it as the user sent it.
+    return text(  # type: ignore[return-value]
+        f"applications.tags @> jsonb_build_array(CAST(:{name} AS TEXT))"
+    ).bindparams(**{name: tag})
 
 
 def _filtered(
