@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 
 from keyword_analyzer.extraction import Extractor, Keyword, default_taxonomy
@@ -13,7 +16,7 @@ from keyword_analyzer.extraction.sections import (
     sentence_at,
 )
 from keyword_analyzer.extraction.taxonomy import ConfidenceModel, Skill, Taxonomy, overlay_trie
-from keyword_analyzer.extraction.tokens import normalize, tokenize
+from keyword_analyzer.extraction.tokens import _SEPARATORS, normalize, tokenize
 
 
 def skills(keywords: list[Keyword]) -> dict[str, Keyword]:
@@ -268,3 +271,13 @@ def test_normalized_text_has_no_whitespace_but_the_space() -> None:
     text = "a\u2009b\u3000c\x1fd\u2028e"
     assert normalize(text) == "a b c d e"
     assert tokenize(text) == ["a", "b", "c", "d", "e"]
+
+
+def test_normalize_matches_the_branch_by_branch_definition() -> None:
+    separators = "[" + re.escape(_SEPARATORS) + "]"
+    reference = re.compile(separators + r"|[.\-/'\u2019&](?![^\W_])|[\-/'\u2019&](?<![^\W_].)")
+    alphabet = "aZ9 .-/'\u2019&,;:()_\n\t\u2009é#+"
+    rng = random.Random(3)
+    for _ in range(500):
+        text = "".join(rng.choice(alphabet) for _ in range(60))
+        assert normalize(text) == reference.sub(" ", text.lower())
