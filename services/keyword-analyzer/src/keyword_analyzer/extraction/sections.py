@@ -293,10 +293,14 @@ class SentenceCues:
 def required_of(section: Section, line: str) -> bool | None:
     """True for a must-have, False for a nice-to-have, None when unknown; the text's cues win."""
     padded = f" {line.lower()} "
-    if any(cue in padded for cue in OPTIONAL_CUES):
-        return False
+    for cue in OPTIONAL_CUES:  # plain loops: no generator per call on this hot path
+        if cue in padded:
+            return False
     if section is Section.NICE_TO_HAVE:
         return False
-    if section is Section.REQUIREMENTS or any(cue in padded for cue in REQUIRED_CUES):
+    if section is Section.REQUIREMENTS:
         return True
+    for cue in REQUIRED_CUES:
+        if cue in padded:
+            return True
     return None
