@@ -343,7 +343,10 @@ class Candidate:
     curated: bool
 
 
-_DEGREE_RE = re.compile(r"\b(degree|bachelor|master|masters|phd|ph\.d|diploma|bsc|msc|mba)\b")
+# "scrum master" is a role, not a degree.
+_DEGREE_RE = re.compile(
+    r"\b(degree|bachelor|(?<!scrum )master|masters|phd|ph\.d|diploma|bsc|msc|mba)\b"
+)
 _CERTIFICATION_RE = re.compile(r"\b(certified|certification|certificate|license|licence)\b")
 
 

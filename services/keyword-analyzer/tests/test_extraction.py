@@ -281,3 +281,12 @@ def test_normalize_matches_the_branch_by_branch_definition() -> None:
     for _ in range(500):
         text = "".join(rng.choice(alphabet) for _ in range(60))
         assert normalize(text) == reference.sub(" ", text.lower())
+
+
+def test_it_and_scrum_master_are_not_degrees() -> None:
+    extractor = Extractor(default_taxonomy(), use_confidence=False)
+    found = extractor.extract("Requirements\nYou join our IT department as a Scrum Master.")
+    assert "Information technology" not in skills(found)
+    assert [k.term for k in found if k.group == "degree"] == []
+    degree = extractor.extract("Requirements\nA degree in information technology")
+    assert "Information technology" in skills(degree)
