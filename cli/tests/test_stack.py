@@ -97,7 +97,7 @@ class Stack:
             raise
 
 
-def start_stack(tmp_path: Path) -> Stack:
+def start_stack(tmp_path: Path, extra_env: dict[str, str] | None = None) -> Stack:
     port = free_port()
     data_dir = tmp_path / "data"
     output = tmp_path / "up.log"
@@ -106,6 +106,7 @@ def start_stack(tmp_path: Path) -> Stack:
         "JOBHUNT_PORT": str(port),
         "JOBHUNT_DATA_DIR": str(data_dir),
         "JOBHUNT_RESTART_BACKOFF_SECONDS": "0.2",
+        **(extra_env or {}),
     }
     with output.open("wb") as log:
         process = subprocess.Popen(
@@ -121,13 +122,14 @@ def start_stack(tmp_path: Path) -> Stack:
 class Stacks:
     """One stack shared by the module's tests; started again if a test stopped it."""
 
-    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]) -> None:
         self.tmp_path_factory = tmp_path_factory
+        self.env = env
         self.current: Stack | None = None
 
     def running(self) -> Stack:
         if self.current is None or self.current.process.poll() is not None:
-            self.current = start_stack(self.tmp_path_factory.mktemp("stack"))
+            self.current = start_stack(self.tmp_path_factory.mktemp("stack"), self.env)
         wait_for(self.current.ready_state, START_TIMEOUT, "every child to be ready")
         return self.current
 
@@ -137,8 +139,28 @@ class Stacks:
 
 
 @pytest.fixture(scope="module")
-def stacks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stacks]:
-    shared = Stacks(tmp_path_factory)
+def fake_google() -> Iterator[tuple[Any, str]]:
+    """Google's Sheets API, faked over real HTTP, for the stack's sheets-sync to talk to."""
+    fake_module = pytest.importorskip("sheets_sync.fake_google", reason="sheets-sync not here")
+    fake = fake_module.FakeGoogle(seed=11)
+    server = fake_module.BackgroundServer(fake.app).start()
+    yield fake, server.url
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def stacks(
+    tmp_path_factory: pytest.TempPathFactory, fake_google: tuple[Any, str]
+) -> Iterator[Stacks]:
+    _, google_url = fake_google
+    shared = Stacks(
+        tmp_path_factory,
+        {
+            "SHEETS_GOOGLE_SHEETS_URL": google_url,
+            "SHEETS_GOOGLE_DRIVE_URL": google_url,
+            "SHEETS_GOOGLE_TOKEN_URL": f"{google_url}/token",
+        },
+    )
     yield shared
     shared.stop()
 
@@ -210,6 +232,78 @@ def test_register_login_create_move_list_through_the_gateway(
     tracker_pid = state["children"]["tracker"]["pid"]
     assert table.exit_code == 0, table.output
     assert str(tracker_pid) in table.stdout
+
+
+def _service_account_key(email: str) -> dict[str, str]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return {
+        "type": "service_account",
+        "project_id": "jobhunt-e2e",
+        "private_key_id": "e2e",
+        "private_key": pem.decode(),
+        "client_email": email,
+        "client_id": "1",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    }
+
+
+def test_a_sheet_syncs_both_ways_through_the_gateway(
+    gateway_url: str, fake_google: tuple[Any, str], jobhunt: Invoke, cli_env: Path
+) -> None:
+    url = gateway_url
+    fake, _ = fake_google
+    email, password = "sheets-e2e@example.com", "a long enough password"
+    registered = jobhunt(
+        "register", "-e", email, "--password-stdin", "--url", url, input=password + "\n"
+    )
+    assert registered.exit_code == 0, registered.output
+    for title in ("Backend engineer", "Data engineer"):
+        added = jobhunt("apps", "add", title, "-c", "Acme", "--url", url)
+        assert added.exit_code == 0, added.output
+    credentials = CredentialStore(cli_env / "credentials.json").load(url)
+    assert credentials is not None
+    auth = {"Authorization": f"Bearer {credentials.access_token}"}
+    bot = "sync-bot@jobhunt-e2e.iam.gserviceaccount.com"
+    uploaded = httpx.put(
+        f"{url}/api/sheets/credentials",
+        json={"service_account_key": _service_account_key(bot)},
+        headers=auth,
+    )
+    assert uploaded.status_code in (200, 201), uploaded.text
+    spreadsheet = fake.state.create_spreadsheet("Job hunt", shared_with={bot})
+    connected = httpx.post(
+        f"{url}/api/sheets/connections",
+        json={"spreadsheet": spreadsheet.spreadsheet_id, "worksheet": "Applications"},
+        headers=auth,
+        timeout=30,
+    )
+    assert connected.status_code == 201, connected.text
+    connection_id = str(connected.json()["id"])
+
+    first = jobhunt("sync", connection_id, "--json", "--url", url)
+
+    assert first.exit_code == 0, first.output
+    run = json.loads(first.stdout)["run"]
+    assert (run["status"], run["rows_appended"]) == ("succeeded", 2), run
+    sheet = spreadsheet.sheet_by_title("Applications")
+    header = [str(cell) for cell in sheet.rows[0]]
+    title_column, status_column = header.index("Title"), header.index("Status")
+    rows = {str(row[title_column]): index for index, row in enumerate(sheet.rows) if index}
+    assert set(rows) == {"Backend engineer", "Data engineer"}
+
+    # An edit in the sheet flows back to the tracker on the next sync, started from the CLI.
+    sheet.put(rows["Data engineer"], status_column, "interviewing")
+    second = jobhunt("sync", connection_id, "--url", url)
+    assert second.exit_code == 0, second.output
+    listed = jobhunt("apps", "list", "--status", "interviewing", "--json", "--url", url)
+    assert [a["title"] for a in json.loads(listed.stdout)] == ["Data engineer"]
 
 
 def test_a_crashed_service_is_restarted(stack: Stack) -> None:
