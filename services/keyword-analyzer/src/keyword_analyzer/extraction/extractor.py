@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from itertools import accumulate
+from itertools import accumulate, compress, count
 
 from keyword_analyzer.extraction.sections import (
     CUE_WORDS,
@@ -42,6 +42,8 @@ SECTION_RANK = {
     Section.COMPANY.value: 1,
     Section.BENEFITS.value: 0,
 }
+# ``Section.value`` is a property: a dict finds it faster on the hot path.
+SECTION_VALUE: dict[Section, str] = {section: section.value for section in Section}
 SCORED_GROUPS = frozenset({"hard", "other"})
 # A line this short is a list item or a tag line ("Technologies: vue.js vuex mysql").
 SHORT_LINE_WORDS = 8
@@ -103,6 +105,7 @@ class Extractor:
         self.taxonomy = taxonomy
         self.use_confidence = use_confidence
         self.tries: tuple[Trie, ...] = (user_trie, taxonomy.trie) if user_trie else (taxonomy.trie,)
+        self._single = taxonomy.trie if not user_trie else None
         self.skip_sections = skip_sections
         self.salient_other = salient_other
         self.common = common_words()
@@ -139,21 +142,8 @@ class Extractor:
         # pieces, so piece ``k`` starts at ``offsets[k] + k`` without searching for it.
         body = normalized[start : start + len(line)]
         pieces = body.split(" ")
-        tries = self.tries
-        single = tries[0] if len(tries) == 1 else None
-        required: bool | None = None
-        required_known = False
-        sentences: SentenceCues | None = None
-        if CUE_WORDS.isdisjoint(pieces):
-            # No cue word on the line (most lines): the section alone decides.
-            required, required_known = SECTION_REQUIRED.get(section), True
-        elif ". " in line or "; " in line:
-            sentences = SentenceCues(section, line)
-        short = len(pieces) - pieces.count("") <= SHORT_LINE_WORDS
-        cued = not KNOWLEDGE_CUES.isdisjoint(pieces)
-        line_keys: list[str] = []
+        single = self._single
         salient = self.salient_other and section in SALIENT_SECTIONS
-        uncovered: list[tuple[int, int]] = []
         # Only words that start a term, may hold parts (Java/Spring) or may be salient need
         # Python-level work: find them in one sweep.
         indices: list[int]
@@ -175,13 +165,26 @@ class Extractor:
                 for k, piece in enumerate(pieces)
                 if piece in single or "-" in piece or "/" in piece
             ]
-        else:
-            indices = [k for k, piece in enumerate(pieces) if piece in single]
+        else:  # most lines: the words that start a term, picked out in C
+            indices = list(compress(count(), map(single.__contains__, pieces)))
         if not indices:
             return
+        required: bool | None = None
+        required_known = False
+        sentences: SentenceCues | None = None
+        if CUE_WORDS.isdisjoint(pieces):
+            # No cue word on the line (most lines): the section alone decides.
+            required, required_known = SECTION_REQUIRED.get(section), True
+        elif ". " in line or "; " in line:
+            sentences = SentenceCues(section, line)
+        short = len(pieces) - pieces.count("") <= SHORT_LINE_WORDS
+        cued = not KNOWLEDGE_CUES.isdisjoint(pieces)
+        line_keys: list[str] = []
+        uncovered: list[tuple[int, int]] = []
         offsets = list(accumulate(map(len, pieces), initial=0))
         n = len(pieces)
         next_free = 0
+        add = self._add
         for k in indices:
             if k < next_free:
                 continue
@@ -211,7 +214,7 @@ class Extractor:
                         elif not required_known:
                             required, required_known = required_of(section, line), True
                         line_keys.append(
-                            self._add(
+                            add(
                                 found,
                                 only.skill,
                                 text[s:e],
@@ -243,7 +246,7 @@ class Extractor:
             elif not required_known:
                 required, required_known = required_of(section, line), True
             line_keys.append(
-                self._add(
+                add(
                     found,
                     term.skill,
                     text[span_start:span_end],
@@ -373,20 +376,23 @@ class Extractor:
         key = skill.key if skill is not None else "\0" + term.lower()
         keyword = found.get(key)
         if keyword is None:
-            category = skill.category if skill is not None else "other"
+            # In field order, positionally: twice as fast as by name, and this runs per keyword.
             found[key] = Keyword(
-                term=term,
-                skill=skill.name if skill is not None else None,
-                category=category,
-                group=skill.group if skill is not None else "other",
-                required=required,
-                count=1,
-                spans=[(start, end)],
-                idf=skill.idf if skill is not None else self.taxonomy.max_idf,
-                section=section.value,
-                prior_logit=logit,
-                short_line=short_line,
-                cued=cued,
+                term,
+                skill.name if skill is not None else None,
+                skill.category if skill is not None else "other",
+                skill.group if skill is not None else "other",
+                required,
+                1,  # count
+                [(start, end)],  # spans
+                0.0,  # weight
+                [],  # variants
+                skill.idf if skill is not None else self.taxonomy.max_idf,
+                SECTION_VALUE[section],
+                logit,  # prior_logit
+                1.0,  # confidence
+                short_line,
+                cued,
             )
             return key
         keyword.count += 1
@@ -402,7 +408,7 @@ class Extractor:
             keyword.required = required
         # A Section is a str: it finds its own value's rank.
         if SECTION_RANK[section] > SECTION_RANK[keyword.section]:
-            keyword.section = section.value
+            keyword.section = SECTION_VALUE[section]
         if logit > keyword.prior_logit:
             keyword.prior_logit = logit
         if short_line:

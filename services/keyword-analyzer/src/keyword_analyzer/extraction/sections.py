@@ -213,9 +213,21 @@ _HEADING_RE = re.compile(
     + r")(?:\b|$)"
 )
 
+_FIRST_WORD_RE = re.compile("[a-z0-9]+")
+_FIRST_WORDS: frozenset[str] = frozenset(
+    _FIRST_WORD_RE.findall(phrase)[0] for phrase in _SECTION_OF_PHRASE
+)
+
 
 def heading_section(line: str) -> Section | None:
     """The section a short heading line opens, or ``None`` if the line is not a heading."""
+    colon = line.rstrip().endswith(":")
+    if not colon:
+        # Without a colon a heading starts with a phrase, so its first run of letters and
+        # digits is a phrase's first word: most lines are rejected here in C.
+        first = _FIRST_WORD_RE.search(line.lower())
+        if first is None or first.group() not in _FIRST_WORDS:
+            return None
     stripped = line.strip().strip("#*-•:|=_ \t").strip()
     if not stripped or len(stripped) > _HEADING_MAX_CHARS:
         return None
@@ -226,12 +238,12 @@ def heading_section(line: str) -> Section | None:
     match = _HEADING_RE.match(cleaned)
     if match is not None:
         phrase = match.group(1)
-        if cleaned == phrase or line.rstrip().endswith(":"):
+        if cleaned == phrase or colon:
             return _SECTION_OF_PHRASE[phrase]
         # "Skills & requirements" is a heading; "Experience with GraphQL" is a bullet.
         if phrase.count(" ") + 1 >= words / 2 and words <= 4:
             return _SECTION_OF_PHRASE[phrase]
-    if line.rstrip().endswith(":"):
+    if colon:
         match = _HEADING_RE.search(cleaned)
         if match is not None and len(match.group(1)) > 6:
             return _SECTION_OF_PHRASE[match.group(1)]
