@@ -69,16 +69,22 @@ class ConfidenceModel:
         section: str,
         capitalised: bool,
         repeated: bool,
-        *,
         words: int = 1,
         short_line: bool = False,
         cued: bool = False,
         listed: bool = False,
     ) -> float:
+        # Called once per keyword: the section weight inline and no min/max calls.
+        if section == "requirements" or section == "nice_to_have":
+            section_weight = self.requirements
+        elif section == "responsibilities":
+            section_weight = self.responsibilities
+        else:
+            section_weight = self.preamble if section == "preamble" else 0.0
         z = (
             self.bias
             + self.prior * prior_logit
-            + self.section_weight(section)
+            + section_weight
             + (self.capitalised if capitalised else 0.0)
             + (self.repeated if repeated else 0.0)
             + (self.multiword if words >= 2 else 0.0)
@@ -87,14 +93,11 @@ class ConfidenceModel:
             + (self.cued if cued else 0.0)
             + (self.listed if listed else 0.0)
         )
-        return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
-
-    def section_weight(self, section: str) -> float:
-        if section == "requirements" or section == "nice_to_have":
-            return self.requirements
-        if section == "responsibilities":
-            return self.responsibilities
-        return self.preamble if section == "preamble" else 0.0
+        if z > 30.0:
+            z = 30.0
+        elif z < -30.0:
+            z = -30.0
+        return 1.0 / (1.0 + math.exp(-z))
 
     def hopeless_below(self) -> float:
         """The prior log-odds under which no context lifts a keyword over the threshold."""
