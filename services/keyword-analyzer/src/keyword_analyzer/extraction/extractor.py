@@ -189,7 +189,6 @@ class Extractor:
             if k < next_free:
                 continue
             word = pieces[k]
-            at = offsets[k] + k
             node = single.get(word) if single is not None else None
             if node is not None:
                 following = pieces[k + 1] if k + 1 < n else None
@@ -201,12 +200,16 @@ class Extractor:
                 if following is None or following not in node:
                     # Nothing longer continues here: a one-word term or nothing, no walk.
                     only: Term | None = node.get(END)
-                    if only is None:
+                    if only is None:  # most words that start a term, so kept short
                         if "-" in word or "/" in word:
-                            self._scan_parts(text, start + at, word, section, line, found)
+                            self._scan_parts(
+                                text, start + offsets[k] + k, word, section, line, found
+                            )
                         elif salient:
-                            uncovered.append((start + at, start + at + len(word)))
+                            s = start + offsets[k] + k
+                            uncovered.append((s, s + len(word)))
                         continue
+                    at = offsets[k] + k
                     s, e = start + at, start + at + len(word)
                     if only.allowed_surfaces is None or text[s:e] in only.allowed_surfaces:
                         if sentences is not None:
@@ -234,6 +237,7 @@ class Extractor:
             if single is None or node is not None:
                 best = self._longest(text, start, pieces, offsets, k)
             if best is None:
+                at = offsets[k] + k
                 if "-" in word or "/" in word:
                     self._scan_parts(text, start + at, word, section, line, found)
                 elif salient:
