@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from itertools import accumulate, compress, count
+from itertools import accumulate
 
 from keyword_analyzer.extraction.sections import (
     CUE_WORDS,
@@ -165,8 +165,8 @@ class Extractor:
                 for k, piece in enumerate(pieces)
                 if piece in single or "-" in piece or "/" in piece
             ]
-        else:  # most lines: the words that start a term, picked out in C
-            indices = list(compress(count(), map(single.__contains__, pieces)))
+        else:
+            indices = [k for k, piece in enumerate(pieces) if piece in single]
         if not indices:
             return
         required: bool | None = None
