@@ -128,6 +128,13 @@ def test_counts_and_spans_are_exact(extractor: Extractor) -> None:
         ("About us", Section.COMPANY),
         ("Experience with GraphQL", None),
         ("We build Python services for banks.", None),
+        # Marks before the phrase, a curly apostrophe, and a colon after other words.
+        ("**Requirements**", Section.REQUIREMENTS),
+        ("• Nice to have", Section.NICE_TO_HAVE),
+        ("What\u2019s in it for you?", Section.BENEFITS),
+        ("Senior Python experience:", Section.REQUIREMENTS),
+        ("Python skills", None),
+        ("1. Qualifications", None),
     ],
 )
 def test_heading_detection(line: str, section: Section | None) -> None:
