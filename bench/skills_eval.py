@@ -35,6 +35,7 @@ from jobhunt_common.auth import TokenSigner, generate_keypair, load_private_key
 from jobhunt_common.migrations import upgrade
 from keyword_analyzer.db import MIGRATIONS_DIR
 from keyword_analyzer.extraction import Extractor, default_taxonomy
+from keyword_analyzer.extraction.tagger import default_tagger
 
 SKILLSPAN = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "skillspan"
 HTTP_BATCH = 50
@@ -185,7 +186,7 @@ def main() -> None:
     texts = [text for text, _ in postings]
     golds = [gold for _, gold in postings]
     started = time.perf_counter()
-    extractor = Extractor(default_taxonomy())
+    extractor = Extractor(default_taxonomy(), tagger=default_tagger())
     load_seconds = time.perf_counter() - started
     gc.freeze()  # as the service does after start-up
     extracted = [extractor.extract(t) for t in texts]

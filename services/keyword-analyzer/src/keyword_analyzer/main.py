@@ -12,13 +12,16 @@ from keyword_analyzer.api import router
 from keyword_analyzer.config import Settings
 from keyword_analyzer.db import MIGRATIONS_DIR
 from keyword_analyzer.extraction import default_taxonomy
+from keyword_analyzer.extraction.tagger import default_tagger
 from keyword_analyzer.service import Analyzer
 
 
 async def _load_taxonomy(app: FastAPI) -> None:
     # Built once per process (about a second); requests share the trie read-only.
-    app.state.analyzer = Analyzer(await asyncio.to_thread(default_taxonomy))
     settings: Settings = app.state.settings
+    taxonomy = await asyncio.to_thread(default_taxonomy)
+    tagger = await asyncio.to_thread(default_tagger) if settings.span_tagger else None
+    app.state.analyzer = Analyzer(taxonomy, tagger)
     if settings.freeze_gc_after_startup:
         # The trie is ~10^5 long-lived objects: keep the cyclic GC from rescanning them.
         gc.freeze()

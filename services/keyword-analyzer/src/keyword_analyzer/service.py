@@ -15,6 +15,7 @@ from jobhunt_common.pagination import PageParams, page_from_rows, paginate_selec
 from keyword_analyzer.config import Settings
 from keyword_analyzer.documents import check_text
 from keyword_analyzer.extraction import Extractor, Taxonomy
+from keyword_analyzer.extraction.tagger import SpanTagger
 from keyword_analyzer.extraction.taxonomy import overlay_trie
 from keyword_analyzer.matching import score_match
 from keyword_analyzer.models import Analysis, Resume, UserSkill
@@ -42,13 +43,14 @@ class Extractors:
 class Analyzer:
     """The taxonomy loaded once, and the extractors built on it."""
 
-    def __init__(self, taxonomy: Taxonomy) -> None:
+    def __init__(self, taxonomy: Taxonomy, tagger: SpanTagger | None = None) -> None:
         self.taxonomy = taxonomy
+        self.tagger = tagger
         self.default = self._extractors(None)
 
     def _extractors(self, user_trie: dict[str, Any] | None) -> Extractors:
         return Extractors(
-            posting=Extractor(self.taxonomy, user_trie=user_trie),
+            posting=Extractor(self.taxonomy, user_trie=user_trie, tagger=self.tagger),
             # A resume has no requirement sections; every skill it names counts.
             resume=Extractor(
                 self.taxonomy,

@@ -21,7 +21,16 @@ from keyword_analyzer.extraction.sections import (
     heading_section,
     required_of,
 )
-from keyword_analyzer.extraction.taxonomy import END, Skill, Taxonomy, Term, Trie, common_words
+from keyword_analyzer.extraction.tagger import SpanTagger, spans_of, tokens_of
+from keyword_analyzer.extraction.taxonomy import (
+    END,
+    USER_LOGIT,
+    Skill,
+    Taxonomy,
+    Term,
+    Trie,
+    common_words,
+)
 from keyword_analyzer.extraction.tokens import PART_RE, normalize
 
 GROUP_WEIGHT = {"hard": 1.0, "certification": 0.9, "degree": 0.7, "soft": 0.5, "other": 0.4}
@@ -45,6 +54,12 @@ SECTION_RANK = {
 # ``Section.value`` is a property: a dict finds it faster on the hot path.
 SECTION_VALUE: dict[Section, str] = {section: section.value for section in Section}
 SCORED_GROUPS = frozenset({"hard", "other"})
+# A keyword of an uncurated wording (category knowledge: from the term list or SkillSpan)
+# or a salient phrase is dropped when one of its words never gets this probability of
+# being in a span from the tagger anywhere in the posting (chosen by 5-fold CV on train).
+# Curated skills ("Rust", "Airflow") and a user's own wordings are never vetoed.
+TAGGER_VETO = 0.2
+VETOED_CATEGORIES = frozenset({"knowledge", "other"})
 # A line this short is a list item or a tag line ("Technologies: vue.js vuex mysql").
 SHORT_LINE_WORDS = 8
 # Words that introduce what a candidate should know ("experience with", "knowledge of").
@@ -88,6 +103,7 @@ class Keyword:
     short_line: bool = False
     cued: bool = False
     listed: bool = False
+    tagged: bool = False
 
 
 class Extractor:
@@ -101,9 +117,11 @@ class Extractor:
         skip_sections: frozenset[Section] = SKIPPED_SECTIONS,
         salient_other: bool = True,
         use_confidence: bool = True,
+        tagger: SpanTagger | None = None,
     ) -> None:
         self.taxonomy = taxonomy
         self.use_confidence = use_confidence
+        self.tagger = tagger
         self.tries: tuple[Trie, ...] = (user_trie, taxonomy.trie) if user_trie else (taxonomy.trie,)
         self._single = taxonomy.trie if not user_trie else None
         self.skip_sections = skip_sections
@@ -117,6 +135,7 @@ class Extractor:
         section = Section.PREAMBLE
         position = 0
         normalized = normalize(text)
+        tagged_lines: list[tuple[int, str, Section]] = []
         for line in text.split("\n"):
             start = position
             position += len(line) + 1
@@ -127,7 +146,49 @@ class Extractor:
             if section in self.skip_sections or not line or line.isspace():
                 continue
             self._scan_line(text, normalized, start, line, section, found)
-        return self._finish(found)
+            tagged_lines.append((start, line, section))
+        inside = self._tag(text, tagged_lines, found) if self.tagger is not None else None
+        return self._finish(found, inside)
+
+    def _tag(
+        self, text: str, lines: list[tuple[int, str, Section]], found: dict[str, Keyword]
+    ) -> dict[str, float]:
+        """Add the tagger's spans; return each word's best probability of being in one."""
+        assert self.tagger is not None
+        by_term = {k.term.lower(): k for k in found.values()}
+        for keyword in found.values():
+            for variant in keyword.variants:
+                by_term.setdefault(variant.lower(), keyword)
+        # Only the words of scored keywords can be vetoed: only theirs need a probability.
+        wanted = {
+            word
+            for keyword in found.values()
+            if keyword.category in VETOED_CATEGORIES
+            for word in keyword.term.lower().split()
+        }
+        inside: dict[str, float] = {}
+        for start, line, section in lines:
+            tokens = tokens_of(line)
+            if not tokens:
+                continue
+            words = [word for word, _ in tokens]
+            labels, probabilities = self.tagger.tag(words, SECTION_VALUE[section], wanted)
+            for word, probability in zip(words, probabilities, strict=True):
+                lower = word.lower()
+                if probability > inside.get(lower, 0.0):
+                    inside[lower] = probability
+            for first, last in spans_of(labels):
+                s = start + tokens[first][1]
+                e = start + tokens[last][1] + len(tokens[last][0])
+                term = " ".join(text[s:e].split())
+                known = by_term.get(term.lower())
+                if known is None:
+                    key = self._add(
+                        found, None, term, s, e, required_of(section, line), section, OTHER_LOGIT
+                    )
+                    known = by_term[term.lower()] = found[key]
+                known.tagged = True
+        return inside
 
     def _scan_line(
         self,
@@ -421,7 +482,7 @@ class Extractor:
             keyword.cued = True
         return key
 
-    def _finish(self, found: dict[str, Keyword]) -> list[Keyword]:
+    def _finish(self, found: dict[str, Keyword], inside: dict[str, float] | None) -> list[Keyword]:
         max_idf = self.taxonomy.max_idf or 1.0
         keywords = list(found.values())
         model = self.taxonomy.confidence if self.use_confidence else None
@@ -447,7 +508,16 @@ class Extractor:
                         ),
                         3,
                     )
-                    if keyword.confidence < threshold:
+                    # The tagger's own spans stay; it may veto the others.
+                    if not keyword.tagged and (
+                        keyword.confidence < threshold
+                        or (
+                            inside is not None
+                            and keyword.category in VETOED_CATEGORIES
+                            and keyword.prior_logit < USER_LOGIT
+                            and any(inside.get(w, 0.0) < TAGGER_VETO for w in term.lower().split())
+                        )
+                    ):
                         continue
                 kept.append(keyword)
             keywords = kept
