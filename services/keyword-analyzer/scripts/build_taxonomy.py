@@ -547,8 +547,10 @@ def fit_confidence(obs: Observations, params: Params) -> ConfidenceModel:
     return ConfidenceModel(**{**vars(model), "threshold": best[1]})
 
 
-def _exact_and_partial_f1(predicted: list[list[str]], golds: list[set[str]]) -> float:
-    """The mean of exact and partial document-level F1: the cut serves both metrics."""
+def document_f1(
+    predicted: list[list[str]] | list[set[str]], golds: list[set[str]]
+) -> tuple[float, float]:
+    """Document-level exact and partial (one string contains the other) F1."""
     tp = partial_pred = partial_gold = n_pred = n_gold = 0
     for terms, gold in zip(predicted, golds, strict=True):
         unique = set(terms)
@@ -562,7 +564,12 @@ def _exact_and_partial_f1(predicted: list[list[str]], golds: list[set[str]]) -> 
         p, r = hits_p / max(n_pred, 1), hits_r / max(n_gold, 1)
         return 2 * p * r / max(p + r, 1e-9)
 
-    return (f1(tp, tp) + f1(partial_pred, partial_gold)) / 2
+    return f1(tp, tp), f1(partial_pred, partial_gold)
+
+
+def _exact_and_partial_f1(predicted: list[list[str]], golds: list[set[str]]) -> float:
+    """The mean of exact and partial document-level F1: the cut serves both metrics."""
+    return sum(document_f1(predicted, golds)) / 2
 
 
 def build(

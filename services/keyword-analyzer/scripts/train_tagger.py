@@ -30,6 +30,7 @@ from build_taxonomy import (
     _key,
     build,
     candidates,
+    document_f1,
     fetch_skill_extractor_terms,
     gold_spans,
     load_postings,
@@ -81,22 +82,6 @@ def train(postings: list[list[Line]], vocabulary: Vocabulary) -> bytes:
         return path.read_bytes()
 
 
-def _f1(predicted: list[set[str]], golds: list[set[str]]) -> tuple[float, float]:
-    tp = n_pred = n_gold = partial_pred = partial_gold = 0
-    for pred, gold in zip(predicted, golds, strict=True):
-        tp += len(pred & gold)
-        n_pred += len(pred)
-        n_gold += len(gold)
-        partial_pred += sum(any(p in g or g in p for g in gold) for p in pred)
-        partial_gold += sum(any(p in g or g in p for p in pred) for g in gold)
-
-    def f1(hits_p: int, hits_r: int) -> float:
-        p, r = hits_p / max(n_pred, 1), hits_r / max(n_gold, 1)
-        return 2 * p * r / max(p + r, 1e-9)
-
-    return f1(tp, tp), f1(partial_pred, partial_gold)
-
-
 def cross_validate(
     core: list[tuple[str, str, list[str]]],
     listed: list[str],
@@ -129,7 +114,7 @@ def cross_validate(
             )
         print(f"fold {fold} done", flush=True)
     for name, sets in predicted.items():
-        exact, partial = _f1(sets, golds)
+        exact, partial = document_f1(sets, golds)
         print(f"{name}: cv exact F1 {exact:.3f}, partial F1 {partial:.3f}")
 
 
