@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import json
+from importlib import resources
 from pathlib import Path
 
+import pycrfsuite
 import pytest
 
 from keyword_analyzer.extraction import Extractor, default_taxonomy
@@ -12,8 +15,10 @@ from keyword_analyzer.extraction.tagger import (
     SpanTagger,
     Vocabulary,
     default_tagger,
+    features,
     spans_of,
     tokens_of,
+    vocabulary_hits,
 )
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
@@ -76,7 +81,83 @@ def test_training_is_deterministic_and_learns_its_phrase(monkeypatch: pytest.Mon
     vocabulary = Vocabulary(["python"])
     model = train_tagger.train([lines] * 3, vocabulary)
     assert model == train_tagger.train([lines] * 3, vocabulary)
-    labels, _ = SpanTagger(model, vocabulary).tag(
+    labels = SpanTagger(model, vocabulary).tag(
         ["Experience", "with", "stream", "processing"], "requirements"
     )
     assert spans_of(labels) == [(2, 3)]
+
+
+SKILLSPAN = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "skillspan"
+POSTING = [
+    ("Senior Data Engineer (m/f/d)", "preamble"),
+    ("We build a real-time analytics platform for logistics.", "preamble"),
+    ("Requirements", "requirements"),
+    ("- 5+ years of experience with Python, SQL and Apache Spark", "requirements"),
+    ("- Solid knowledge of distributed stream processing and event sourcing", "requirements"),
+    ("- Hands-on with Kubernetes, Terraform and CI/CD on AWS or GCP", "requirements"),
+    ("- Understanding of data modelling, machine learning pipelines and dbt", "requirements"),
+    ("Nice to have: Scala, Kafka Streams, Flink; a degree in Computer Science", "nice_to_have"),
+    ("You will design, build and run batch and streaming jobs.", "responsibilities"),
+]
+
+
+def _reference(
+    model: bytes, lines: list[tuple[list[str], str]], vocabulary: Vocabulary, threshold: float
+) -> tuple[list[list[tuple[int, int]]], set[str]]:
+    """CRFsuite's own Viterbi spans and marginals, the way the tagger used to call it."""
+    crf = pycrfsuite.Tagger()
+    crf.open_inmemory(model)
+    spans, supported = [], set()
+    for tokens, section in lines:
+        crf.set(features(tokens, section, vocabulary))
+        spans.append(spans_of(crf.tag()))
+        supported |= {
+            token.lower()
+            for k, token in enumerate(tokens)
+            if 1.0 - crf.marginal("O", k) >= threshold
+        }
+    return spans, supported
+
+
+def _assert_same_as_crfsuite(postings: list[list[tuple[list[str], str]]]) -> int:
+    tagger = default_tagger()
+    model = resources.files("keyword_analyzer").joinpath("data/span_tagger.crfsuite").read_bytes()
+    tagged = 0
+    for lines in postings:
+        everything = {token.lower() for tokens, _ in lines for token in tokens}
+        expected_spans, expected_supported = _reference(model, lines, tagger.vocabulary, 0.2)
+        spans, supported = tagger.tag_lines(lines, everything, 0.2)
+        assert spans == expected_spans
+        assert supported == expected_supported
+        tagged += sum(map(len, spans))
+    return tagged
+
+
+def test_tagging_gives_crfsuites_spans_and_probabilities_on_a_posting() -> None:
+    lines = [([word for word, _ in tokens_of(line)], section) for line, section in POSTING]
+    assert _assert_same_as_crfsuite([lines]) > 3  # spans were found, not only O
+
+
+def test_tagging_gives_crfsuites_spans_and_probabilities_on_skillspan_dev() -> None:
+    if not (SKILLSPAN / "dev.json").exists():
+        pytest.skip(f"SkillSpan dev is not at {SKILLSPAN} (see ../shared/data/README.md)")
+    by_posting: dict[tuple[str, int], list[tuple[list[str], str]]] = {}
+    for raw in (SKILLSPAN / "dev.json").read_text("utf-8").splitlines():
+        record = json.loads(raw)
+        if record["tokens"]:
+            lines = by_posting.setdefault((record["source"], record["idx"]), [])
+            lines.append((record["tokens"], "requirements" if len(lines) % 3 else "preamble"))
+    assert _assert_same_as_crfsuite(list(by_posting.values())) > 500
+
+
+def test_vocabulary_hits_of_a_whole_posting_match_line_by_line() -> None:
+    tagger = default_tagger()
+    lines = [[word for word, _ in tokens_of(line)] for line, _ in POSTING]
+    lines.append(["machine", "learning", "engineer", "ci/cd", "machine"])
+    scored = tagger.emissions([(tokens, "requirements") for tokens in lines])
+    hits_seen = 0
+    for first, tokens in zip(scored.firsts, lines, strict=True):
+        expected = vocabulary_hits([t.lower() for t in tokens], tagger.vocabulary)
+        assert ["OBI"[c] for c in scored.hits[first : first + len(tokens)]] == expected
+        hits_seen += expected.count("B")
+    assert hits_seen > 5

@@ -21,7 +21,7 @@ from keyword_analyzer.extraction.sections import (
     heading_section,
     required_of,
 )
-from keyword_analyzer.extraction.tagger import SpanTagger, spans_of, tokens_of
+from keyword_analyzer.extraction.tagger import SpanTagger, tokens_of, words_of
 from keyword_analyzer.extraction.taxonomy import (
     END,
     USER_LOGIT,
@@ -147,13 +147,14 @@ class Extractor:
                 continue
             self._scan_line(text, normalized, start, line, section, found)
             tagged_lines.append((start, line, section))
-        inside = self._tag(text, tagged_lines, found) if self.tagger is not None else None
-        return self._finish(found, inside)
+        supported = self._tag(text, tagged_lines, found) if self.tagger is not None else None
+        return self._finish(found, supported)
 
     def _tag(
         self, text: str, lines: list[tuple[int, str, Section]], found: dict[str, Keyword]
-    ) -> dict[str, float]:
-        """Add the tagger's spans; return each word's best probability of being in one."""
+    ) -> set[str]:
+        """Add the tagger's spans; return the words whose probability of being in a span
+        reaches ``TAGGER_VETO`` somewhere (among those of keywords it may veto)."""
         assert self.tagger is not None
         by_term = {k.term.lower(): k for k in found.values()}
         for keyword in found.values():
@@ -166,18 +167,18 @@ class Extractor:
             if keyword.category in VETOED_CATEGORIES
             for word in keyword.term.lower().split()
         }
-        inside: dict[str, float] = {}
+        kept: list[tuple[int, str, Section]] = []
+        batch: list[tuple[list[str], str]] = []
         for start, line, section in lines:
-            tokens = tokens_of(line)
-            if not tokens:
-                continue
-            words = [word for word, _ in tokens]
-            labels, probabilities = self.tagger.tag(words, SECTION_VALUE[section], wanted)
-            for word, probability in zip(words, probabilities, strict=True):
-                lower = word.lower()
-                if probability > inside.get(lower, 0.0):
-                    inside[lower] = probability
-            for first, last in spans_of(labels):
+            words = words_of(line)
+            if words:
+                kept.append((start, line, section))
+                batch.append((words, SECTION_VALUE[section]))
+        spans, supported = self.tagger.tag_lines(batch, wanted, TAGGER_VETO)
+        for (start, line, section), line_spans in zip(kept, spans, strict=True):
+            # Offsets only for the few lines with a span.
+            tokens = tokens_of(line) if line_spans else []
+            for first, last in line_spans:
                 s = start + tokens[first][1]
                 e = start + tokens[last][1] + len(tokens[last][0])
                 term = " ".join(text[s:e].split())
@@ -188,7 +189,7 @@ class Extractor:
                     )
                     known = by_term[term.lower()] = found[key]
                 known.tagged = True
-        return inside
+        return supported
 
     def _scan_line(
         self,
@@ -482,7 +483,7 @@ class Extractor:
             keyword.cued = True
         return key
 
-    def _finish(self, found: dict[str, Keyword], inside: dict[str, float] | None) -> list[Keyword]:
+    def _finish(self, found: dict[str, Keyword], supported: set[str] | None) -> list[Keyword]:
         max_idf = self.taxonomy.max_idf or 1.0
         keywords = list(found.values())
         model = self.taxonomy.confidence if self.use_confidence else None
@@ -512,10 +513,10 @@ class Extractor:
                     if not keyword.tagged and (
                         keyword.confidence < threshold
                         or (
-                            inside is not None
+                            supported is not None
                             and keyword.category in VETOED_CATEGORIES
                             and keyword.prior_logit < USER_LOGIT
-                            and any(inside.get(w, 0.0) < TAGGER_VETO for w in term.lower().split())
+                            and not supported.issuperset(term.lower().split())
                         )
                     ):
                         continue
