@@ -1,9 +1,9 @@
 """Train the KNOWLEDGE span tagger: ``src/keyword_analyzer/data/span_tagger.crfsuite``.
 
 A linear-chain CRF (CRFsuite, L-BFGS, fixed parameters: the same bytes on every rebuild)
-fit on the BIO KNOWLEDGE tags of the SkillSpan **train** split, with the features of
-``keyword_analyzer.extraction.tagger``. Its vocabulary feature uses the curated core and
-the ``skill-extractor`` term list only (written to ``tagger_vocabulary.txt``), never
+fit on the KNOWLEDGE tags of the SkillSpan **train** split (BIO, learnt as BILOU), with the
+features of ``keyword_analyzer.extraction.tagger``. Its vocabulary feature uses the curated
+core and the ``skill-extractor`` term list only (written to ``tagger_vocabulary.txt``), never
 SkillSpan spans. ``--cv`` reports 5-fold cross-validation on train of the whole
 extraction (a taxonomy and a tagger fit per fold) with and without the tagger, and
 writes nothing. The dev split is never read here.
@@ -39,10 +39,10 @@ from build_taxonomy import (
 
 from keyword_analyzer.extraction.extractor import Extractor
 from keyword_analyzer.extraction.sections import Section, heading_section
-from keyword_analyzer.extraction.tagger import SpanTagger, Vocabulary, features
+from keyword_analyzer.extraction.tagger import SpanTagger, Vocabulary, bilou, features
 from keyword_analyzer.extraction.taxonomy import Taxonomy
 
-CRF_PARAMS = {"c1": 0.1, "c2": 0.05, "max_iterations": 100, "feature.possible_transitions": True}
+CRF_PARAMS = {"c1": 0.3, "c2": 0.2, "max_iterations": 100, "feature.possible_transitions": True}
 Line = tuple[list[str], list[str]]
 
 
@@ -74,7 +74,7 @@ def train(postings: list[list[Line]], vocabulary: Vocabulary) -> bytes:
     for lines in postings:
         for (tokens, tags), section in zip(lines, sections_of(lines), strict=True):
             if tokens:
-                trainer.append(features(tokens, section, vocabulary), tags)
+                trainer.append(features(tokens, section, vocabulary), bilou(tags))
     trainer.set_params(CRF_PARAMS)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model.crfsuite"

@@ -297,3 +297,14 @@ def test_it_and_scrum_master_are_not_degrees() -> None:
     assert [k.term for k in found if k.group == "degree"] == []
     degree = extractor.extract("Requirements\nA degree in information technology")
     assert "Information technology" in skills(degree)
+
+
+def test_degree_of_is_english_and_a_masters_degree_is_no_bachelors() -> None:
+    extractor = Extractor(default_taxonomy(), use_confidence=False)
+    found = extractor.extract("Requirements\nYou work with a high degree of accuracy.")
+    assert [k.term for k in found if k.group == "degree"] == []
+    found = extractor.extract("Requirements\nAn MSc degree in physics\nA degree")
+    assert "Master's degree" in skills(found)
+    # "degree" at the end of a line is still one.
+    assert "Bachelor's degree" in skills(found)
+    assert "Bachelor's degree" not in skills(extractor.extract("Requirements\nA Masters degree"))

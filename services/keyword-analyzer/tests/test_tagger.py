@@ -11,9 +11,11 @@ import pycrfsuite
 import pytest
 
 from keyword_analyzer.extraction import Extractor, default_taxonomy
+from keyword_analyzer.extraction.extractor import Keyword
 from keyword_analyzer.extraction.tagger import (
     SpanTagger,
     Vocabulary,
+    bilou,
     default_tagger,
     features,
     spans_of,
@@ -46,6 +48,28 @@ def test_tokens_split_brackets_and_trailing_punctuation() -> None:
 def test_spans_of_bio_labels() -> None:
     assert spans_of(["O", "B", "I", "O", "B", "B", "I", "I"]) == [(1, 2), (4, 4), (5, 7)]
     assert spans_of(["I", "O"]) == []
+
+
+def test_bilou_labels_and_their_spans() -> None:
+    tags = ["O", "B", "I", "I", "B", "B", "O", "B", "I"]
+    assert bilou(tags) == ["O", "B", "I", "L", "U", "U", "O", "B", "L"]
+    assert spans_of(bilou(tags)) == spans_of(tags) == [(1, 3), (4, 4), (5, 5), (7, 8)]
+    # A span the tagger leaves open (no L) ends where the next one starts or at O.
+    assert spans_of(["B", "I", "U", "L", "B", "I", "O"]) == [(0, 1), (2, 2), (4, 5)]
+
+
+def test_a_keyword_inside_a_longer_tagged_span_gives_way() -> None:
+    def keyword(term: str, category: str, spans: list[tuple[int, int]]) -> Keyword:
+        return Keyword(term, None, category, "hard", None, len(spans), spans)
+
+    found = {
+        "activemq": keyword("ActiveMQ", "knowledge", [(7, 15)]),
+        "kafka": keyword("Kafka", "knowledge", [(7, 12), (30, 35)]),
+        "java": keyword("Java", "language", [(40, 44)]),
+    }
+    Extractor._absorb(found, [(0, 15), (40, 50)])
+    # Curated skills and keywords also written outside a tagged span stay.
+    assert set(found) == {"kafka", "java"}
 
 
 def test_tagger_finds_a_free_phrase_no_vocabulary_holds(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from itertools import accumulate
 
@@ -60,6 +61,11 @@ SCORED_GROUPS = frozenset({"hard", "other"})
 # Curated skills ("Rust", "Airflow") and a user's own wordings are never vetoed.
 TAGGER_VETO = 0.2
 VETOED_CATEGORIES = frozenset({"knowledge", "other"})
+# With the tagger on, the confidence cut is this much higher: its spans bring back most
+# of what the higher cut drops (chosen by 5-fold CV on train).
+TAGGED_THRESHOLD_DELTA = 0.1
+# A one-word wording followed by this word is ordinary English: "a high degree of accuracy".
+_NOT_BEFORE = {"degree": "of"}
 # A line this short is a list item or a tag line ("Technologies: vue.js vuex mysql").
 SHORT_LINE_WORDS = 8
 # Words that introduce what a candidate should know ("experience with", "knowledge of").
@@ -169,6 +175,9 @@ class Extractor:
         }
         kept: list[tuple[int, str, Section]] = []
         batch: list[tuple[list[str], str]] = []
+        tagged_spans: list[tuple[int, int]] = []
+        # Per keyword the wording the tagger tagged, "" when it tagged the term itself.
+        tagged_wordings: dict[int, tuple[Keyword, str]] = {}
         for start, line, section in lines:
             words = words_of(line)
             if words:
@@ -189,7 +198,40 @@ class Extractor:
                     )
                     known = by_term[term.lower()] = found[key]
                 known.tagged = True
+                tagged_spans.append((s, e))
+                if term.lower() == known.term.lower():
+                    tagged_wordings[id(known)] = (known, "")
+                else:
+                    tagged_wordings.setdefault(id(known), (known, term))
+        for known, wording in tagged_wordings.values():
+            if wording:
+                # The wording this posting's tagged span uses names it: "ReactJS" over "React".
+                known.variants = [v for v in known.variants if v != wording]
+                known.variants.append(known.term)
+                known.term = wording
+        self._absorb(found, tagged_spans)
         return supported
+
+    @staticmethod
+    def _absorb(found: dict[str, Keyword], tagged_spans: list[tuple[int, int]]) -> None:
+        """Drop the untagged uncurated keywords whose every occurrence lies inside a longer
+        tagged span: the tagger's boundaries win ("apache activemq" over "activemq")."""
+        if not tagged_spans:
+            return
+        tagged_spans.sort()
+        starts = [s for s, _ in tagged_spans]
+        for key in [k for k, kw in found.items() if kw.category in VETOED_CATEGORIES]:
+            keyword = found[key]
+            if keyword.tagged or keyword.prior_logit >= USER_LOGIT:
+                continue
+            if all(
+                any(
+                    e >= end and e - s > end - start
+                    for s, e in tagged_spans[: bisect_right(starts, start)]
+                )
+                for start, end in keyword.spans
+            ):
+                del found[key]
 
     def _scan_line(
         self,
@@ -262,7 +304,7 @@ class Extractor:
                 if following is None or following not in node:
                     # Nothing longer continues here: a one-word term or nothing, no walk.
                     only: Term | None = node.get(END)
-                    if only is None:  # most words that start a term, so kept short
+                    if only is None or _NOT_BEFORE.get(word, "") == following:
                         if "-" in word or "/" in word:
                             self._scan_parts(
                                 text, start + offsets[k] + k, word, section, line, found
@@ -488,7 +530,7 @@ class Extractor:
         keywords = list(found.values())
         model = self.taxonomy.confidence if self.use_confidence else None
         if model is not None:
-            threshold = model.threshold
+            threshold = model.threshold + (TAGGED_THRESHOLD_DELTA if supported is not None else 0.0)
             kept = []
             for keyword in keywords:
                 if keyword.group in SCORED_GROUPS:

@@ -1,22 +1,25 @@
-"""A linear-chain CRF that tags KNOWLEDGE spans token by token (BIO), trained on SkillSpan.
+"""A linear-chain CRF that tags KNOWLEDGE spans token by token (BILOU), trained on SkillSpan.
 
 ``data/span_tagger.crfsuite`` and ``data/tagger_vocabulary.txt`` are written by
 ``scripts/train_tagger.py``. Features are the token's own form (lower case, shape,
 prefix and suffixes, capitals), its neighbours, the line's section and whether it sits
 in a wording of the curated and listed vocabulary (never SkillSpan's own spans, so the
-tagger learns free phrases instead of trusting the vocabulary).
+tagger learns free phrases instead of trusting the vocabulary). Every feature is a
+function of one token's own string at an offset of -2..+2 (its form, shape, affixes,
+capitals, length, digits, punctuation, whether it is a common or a function word), the
+line's section, a vocabulary hit (B/I/O) at -2..+2, or the line's start and end. The CRF
+is first order and its labels are BILOU (B, I, L: first, inner, last token of a span;
+U: a one-token span; O: outside).
 
-CRFsuite trains the model; tagging does not go through it. Every feature is a function
-of one word at one offset, of the line, or of the vocabulary hits, so the weights fold
-into per-word score rows (``_Words``), a posting's emission scores are array sums, and a
-bound (``_settled_loss``) leaves Viterbi and forward-backward only the few stretches
-where a span is possible. Labels are CRFsuite's own (tests/test_tagger.py compares them
-on every SkillSpan dev line), at about a tenth of the cost.
+CRFsuite trains the model; tagging does not go through it. Since every feature is one
+word's at one offset, the line's or a vocabulary hit's, the weights fold into per-word
+score rows (``_Words``), a posting's emission scores are array sums, and Viterbi and
+forward-backward run compiled over all its lines at once. Labels and probabilities are
+CRFsuite's own (tests/test_tagger.py compares them on every SkillSpan dev line).
 """
 
 from __future__ import annotations
 
-import bisect
 import math
 import re
 import threading
@@ -25,8 +28,11 @@ from functools import cache
 from importlib import resources
 from typing import NamedTuple
 
+import numba
 import numpy as np
 import pycrfsuite
+
+from keyword_analyzer.extraction.taxonomy import common_words
 
 # A word (inner punctuation kept: "m/f/d", "e.g.", "a,b"), or one bracket or comma apart.
 _TOKEN_RE = re.compile(r"[^\s,;:!?()\[\]]+(?:[,;:!?]+[^\s,;:!?()\[\]]+)*|\S")
@@ -52,18 +58,44 @@ def _shape(word: str) -> str:
     return _SHAPE_RUNS.sub(r"\1\1", word.translate(_SHAPE_TABLE))
 
 
+# Function words: a span rarely starts or ends on one.
+_STOPWORDS = frozenset(
+    {
+        *("a", "an", "the", "and", "or", "of", "in", "on", "for", "to", "with", "as", "at"),
+        *("by", "from", "is", "are", "be", "will", "you", "we", "our", "your", "this", "that"),
+    }
+)
+
+
 @cache
-def _word_features(word: str) -> tuple[list[str], str, str, str, str, str, str]:
+def _common() -> frozenset[str]:
+    return common_words()
+
+
+@cache
+def _word_features(word: str) -> tuple[list[str], str, str, str, str, str, str, str, str]:
     # Cached per surface: the own features and the strings a neighbour contributes.
     lower, shape = word.lower(), _shape(word)
+    common = "com=1" if lower in _common() else "com=0"
     own = ["b", "w=" + lower, "sh=" + shape, "p3=" + lower[:3], "s3=" + lower[-3:]]
     own.append("s2=" + lower[-2:])
     if word.isupper():
         own.append("up")
     if word[:1].isupper():
         own.append("title")
+    size = len(word)
+    own.append("len=" + (str(size) if size < 8 else "8" if size < 12 else "12"))
+    own.append(common)
+    if any(c.isdigit() for c in word):
+        own.append("digit")
+    if lower in _STOPWORDS:
+        own.append("stop")
+    if not word.isalnum():
+        own.append("punct")
+    if "-" in word or "/" in word:
+        own.append("hyphen")
     neighbour = ("w-1=" + lower, "w1=" + lower, "w-2=" + lower, "w2=" + lower)
-    return own, *neighbour, "sh-1=" + shape, "sh1=" + shape
+    return own, *neighbour, "sh-1=" + shape, "sh1=" + shape, "-1" + common, "1" + common
 
 
 class Vocabulary:
@@ -119,78 +151,44 @@ def features(tokens: Sequence[str], section: str, vocabulary: Vocabulary) -> lis
         if i == n - 1:
             row.append("EOS")
         if i >= 2:
-            row.append(own[i - 2][3])
+            row += [own[i - 2][3], "vh-2=" + hits[i - 2]]
         if i >= 1:
-            row += [own[i - 1][1], own[i - 1][5], "vh-1=" + hits[i - 1]]
+            row += [own[i - 1][1], own[i - 1][5], own[i - 1][7], "vh-1=" + hits[i - 1]]
         if i + 1 < n:
-            row += [own[i + 1][2], own[i + 1][6], "vh1=" + hits[i + 1]]
+            row += [own[i + 1][2], own[i + 1][6], own[i + 1][8], "vh1=" + hits[i + 1]]
         if i + 2 < n:
-            row.append(own[i + 2][4])
+            row += [own[i + 2][4], "vh2=" + hits[i + 2]]
         rows.append(row)
     return rows
 
 
-# Labels in the order of the score arrays below.
-LABELS = ("O", "B", "I")
-_O, _B, _I = 0, 1, 2
-# Viterbi runs where ``_settled_loss`` is below this (0 is exact; 1 leaves room for
-# rounding); forward-backward on the stretches where it is below the second, which gives
-# probabilities within 0.035 of CRFsuite's on every SkillSpan train and dev token.
-VITERBI_MARGIN = 1.0
-MARGINAL_MARGIN = 3.0
-# A probability this close to the asked threshold is computed again over its whole line.
-_NEAR = 0.05
+# The values of the vocabulary-hit features (``vh=B``), and their names by the hit's
+# offset from the position they describe (-2..2).
+HIT_LABELS = ("O", "B", "I")
+_HIT_FEATURES = ("vh-2", "vh-1", "vh", "vh1", "vh2")
 # The per-word table is rebuilt empty past this many distinct words (bounded memory).
 _MAX_WORDS = 200_000
 # A word's five table slots: what it adds to the position two before it (its ``w2=``),
-# one before (``w1=``, ``sh1=``), its own (its features), one after and two after, as
-# indices into ``_word_features`` (None: the own list).
-_SLOT_PARTS: tuple[tuple[int, ...] | None, ...] = ((4,), (2, 6), None, (1, 5), (3,))
-
-
-def _settled_loss(
-    scores: np.ndarray, padding: np.ndarray, transition: list[list[float]]
-) -> np.ndarray:
-    """Per position, a lower bound of what any path loses by giving it B or I.
-
-    Relabelling a run ``s..e`` of B/I tokens as O raises a path's score by at least
-    ``sum(gain_k) + inner + entry_s + exit_e``: ``gain_k`` is how much O's emission beats
-    the better of B and I at ``k``, less what an inner transition can gain over O->O and
-    ln 2 for the two labels each token could take; ``entry_s`` and ``exit_e`` are what
-    the run's boundary transitions lose against O->O (none at a line's edge). Where every
-    run through a token loses (the bound is above 0), Viterbi labels it O; where the bound
-    is ``m``, P(not O) is about e^-m at most (0.035 at 3 on SkillSpan). The smallest sum
-    comes from two running extrema of prefix sums, so there is no Python loop.
-    """
-    t = transition
-    inner = max(t[_B][_I], t[_I][_I], t[_B][_B], t[_I][_B]) - t[_O][_O]
-    entry = t[_O][_O] - max(t[_O][_B], t[_O][_I])
-    exit_ = t[_O][_O] - max(t[_B][_O], t[_I][_O])
-    gain = scores[:, _O] - np.maximum(scores[:, _B], scores[:, _I]) - inner - math.log(2)
-    # No run crosses a line's end (a run through padding only lowers the bound: safe).
-    gain[padding] = 1e3
-    prefix = np.concatenate([[0.0], np.cumsum(gain)])
-    first = np.zeros(len(gain), bool)
-    first[1:] = padding[:-1]
-    last = np.zeros(len(gain), bool)
-    last[:-1] = padding[1:]
-    # min over e >= i of (prefix[e + 1] + exit_e), minus max over s <= i of (prefix[s] - entry_s).
-    lowest_after = np.minimum.accumulate((prefix[1:] + np.where(last, 0.0, exit_))[::-1])[::-1]
-    highest_before = np.maximum.accumulate(prefix[:-1] - np.where(first, 0.0, entry))
-    return lowest_after - highest_before + inner
+# one before (``w1=``, ``sh1=``, ``1com=``), its own (its features), one after and two
+# after, as indices into ``_word_features`` (None: the own list).
+_SLOT_PARTS: tuple[tuple[int, ...] | None, ...] = ((4,), (2, 6, 8), None, (1, 5, 7), (3,))
 
 
 class _Words(dict[str, int]):
     """Word -> row of the per-word arrays, filled on first sight: ``table``, the word's
-    summed weights in each of ``_SLOT_PARTS``; ``longest``, the most tokens of a
-    vocabulary wording it starts (0 if none of two or more); ``single``, whether it is a
-    one-word wording. Row 0 is the padding between lines."""
+    summed weights per label in each of ``_SLOT_PARTS``; ``longest``, the most tokens of
+    a vocabulary wording it starts (0 if none of two or more); ``single``, whether it is
+    a one-word wording. Row 0 is the padding between lines."""
 
     def __init__(
-        self, weights: dict[str, np.ndarray], vocabulary: Vocabulary, lock: threading.Lock
+        self,
+        weights: dict[str, np.ndarray],
+        labels: int,
+        vocabulary: Vocabulary,
+        lock: threading.Lock,
     ) -> None:
         super().__init__()
-        self.table = np.zeros((1024, 5, 3))
+        self.table = np.zeros((1024, 5, labels))
         self.longest = np.zeros(1024, np.intp)
         self.single = np.zeros(1024, np.intp)
         # (row << 32 | next row) -> whether the two words begin a wording.
@@ -230,7 +228,7 @@ class _Words(dict[str, int]):
 
 
 class _Scored(NamedTuple):
-    scores: np.ndarray  # positions x O/B/I
+    scores: np.ndarray  # positions x labels
     padding: np.ndarray  # True between lines
     firsts: list[int]  # each line's first position
     ends: list[int]  # each line's last position + 1
@@ -245,8 +243,7 @@ class SpanTagger:
     CRFsuite's model is read once; each distinct word's contribution to the scores of
     the positions around it (its own features at 0, ``w-1=``/``sh-1=`` at +1 and so on)
     is summed into one row on first sight. A posting's emission scores are then a few
-    array gathers; Viterbi and forward-backward run in Python only on the short stretches
-    where a span is possible at all (most tokens are settled O).
+    array gathers, and the compiled ``_viterbi`` and ``_inside`` decode all its lines.
     """
 
     def __init__(self, model: bytes, vocabulary: Vocabulary) -> None:
@@ -255,30 +252,38 @@ class SpanTagger:
         info = tagger.info()
         tagger.close()
         self.vocabulary = vocabulary
+        self.labels = tuple(sorted(info.labels, key=lambda label: int(info.labels[label])))
+        self._o = self.labels.index("O")
+        size = len(self.labels)
         self._weights: dict[str, np.ndarray] = {}
         for (attribute, label), weight in info.state_features.items():
-            row = self._weights.setdefault(attribute, np.zeros(3))
-            row[LABELS.index(label)] = weight
-        self._transition = [[info.transitions.get((a, b), 0.0) for b in LABELS] for a in LABELS]
-        self._exp_transition = [[math.exp(w) for w in row] for row in self._transition]
-        zero = np.zeros(3)
+            row = self._weights.setdefault(attribute, np.zeros(size))
+            row[self.labels.index(label)] = weight
+        self._transition = np.array(
+            [[info.transitions.get((a, b), 0.0) for b in self.labels] for a in self.labels]
+        )
+        self._exp_transition = np.exp(self._transition)
+        zero = np.zeros(size)
         self._bos = self._weights.get("BOS", zero)
         self._eos = self._weights.get("EOS", zero)
-        # Vocabulary hit O/B/I at offsets -1, 0, +1, and a fourth zero row for padding.
+        # Per offset, the vocabulary hit O/B/I, and a fourth zero row for padding.
         self._hits = np.array(
             [
-                [self._weights.get(f"{name}={label}", zero) for label in LABELS] + [zero]
-                for name in ("vh-1", "vh", "vh1")
+                [self._weights.get(f"{name}={label}", zero) for label in HIT_LABELS] + [zero]
+                for name in _HIT_FEATURES
             ]
         )
         self._lock = threading.Lock()
-        self._words = _Words(self._weights, self.vocabulary, self._lock)
+        self._words = self._new_words()
+
+    def _new_words(self) -> _Words:
+        return _Words(self._weights, len(self.labels), self.vocabulary, self._lock)
 
     def emissions(self, lines: Sequence[tuple[Sequence[str], str]]) -> _Scored:
         """The emission scores of all lines' tokens, two padding tokens apart."""
         words = self._words
         if len(words) > _MAX_WORDS:
-            words = self._words = _Words(self._weights, self.vocabulary, self._lock)
+            words = self._words = self._new_words()
         flat: list[str] = ["", ""]
         firsts: list[int] = []
         sections: list[str] = []
@@ -287,21 +292,23 @@ class SpanTagger:
             flat += tokens
             flat += ("", "")
             sections.append(section)
-        rows = np.fromiter(map(words.__getitem__, flat), np.intp, len(flat))
+        n = len(flat)
+        rows = np.fromiter(map(words.__getitem__, flat), np.intp, n)
         table = words.table[rows]
-        e = table[2:-2, 2] + table[1:-3, 3] + table[:-4, 4] + table[3:-1, 1] + table[4:, 0]
-        scores = np.zeros((len(flat), 3))
-        scores[2:-2] = e
         hits = self._hit_codes(words, rows, flat)
-        vh = self._hits
-        scores[1:-1] += vh[1][hits[1:-1]] + vh[0][hits[:-2]] + vh[2][hits[2:]]
+        scores = np.zeros((n, len(self.labels)))
+        inner = scores[2:-2]
+        # Slot k of the word at p + 2 - k speaks for p; so does the hit at p + k - 2.
+        for k in range(5):
+            inner += table[4 - k : n - k, k]
+            inner += self._hits[k][hits[k : n - 4 + k]]
         lengths = [len(tokens) for tokens, _ in lines]
-        zero = np.zeros(3)
+        zero = np.zeros(len(self.labels))
         section_rows = np.array([self._weights.get("sec=" + section, zero) for section in sections])
         starts = np.array(firsts)
         positions = (
             np.repeat(starts, lengths)
-            + np.arange(len(flat) - 2 * len(lines) - 2)
+            + np.arange(n - 2 * len(lines) - 2)
             - np.repeat(np.cumsum([0, *lengths[:-1]]), lengths)
         )
         scores[positions] += np.repeat(section_rows, lengths, axis=0)
@@ -349,72 +356,30 @@ class SpanTagger:
         wanted: Collection[str] = (),
         threshold: float = 0.5,
     ) -> tuple[list[list[tuple[int, int]]], set[str]]:
-        """The spans (first and last token) of CRFsuite's Viterbi path in each line, and
-        the lower-case words in ``wanted`` whose probability of being in a span reaches
-        ``threshold`` somewhere."""
+        """The spans (first and last token) of the Viterbi path in each line, and the
+        lower-case words in ``wanted`` whose probability of being in a span (1 - P(O))
+        reaches ``threshold`` somewhere."""
         scored = self.emissions(lines)
-        scores, padding, firsts = scored.scores, scored.padding, scored.firsts
-        loss = _settled_loss(scores, padding, self._transition)
+        starts = np.array(scored.firsts, np.int64)
+        ends = np.array(scored.ends, np.int64)
+        path = _viterbi(scored.scores, starts, ends, self._transition)
         spans: list[list[tuple[int, int]]] = [[] for _ in lines]
-        runs = _runs(loss < VITERBI_MARGIN)
-        line_of = np.searchsorted(firsts, [lo for lo, _ in runs], side="right") - 1
-        for (lo, hi), line in zip(runs, line_of.tolist(), strict=True):
-            path = _viterbi(
-                scores[lo : hi + 1].tolist(),
-                self._transition,
-                not padding[lo - 1],
-                not padding[hi + 1],
-            )
-            offset = lo - firsts[line]
-            spans[line] += [
-                (offset + first, offset + last)
-                for first, last in spans_of([LABELS[y] for y in path])
-            ]
-        return spans, self._supported(scored, loss, wanted, threshold)
-
-    def _supported(
-        self, scored: _Scored, loss: np.ndarray, wanted: Collection[str], threshold: float
-    ) -> set[str]:
+        outside = path == self._o
+        outside[scored.padding] = True
+        if not outside.all():
+            labels = self.labels
+            busy = np.searchsorted(starts, np.flatnonzero(~outside), side="right") - 1
+            for line in np.unique(busy).tolist():
+                first, end = scored.firsts[line], scored.ends[line]
+                spans[line] = spans_of([labels[y] for y in path[first:end].tolist()])
         supported: set[str] = set()
-        scores, padding, rows, words = scored.scores, scored.padding, scored.rows, scored.words
+        words = scored.words
         wanted_rows = [row for word in wanted for row in words.by_lower.get(word, ())]
-        if not wanted_rows:
-            return supported
-        # Where the bound says P(not O) < threshold / e, no token needs its probability.
-        bound = 1.0 - math.log(threshold)
-        positions = np.flatnonzero((loss < bound) & np.isin(rows, wanted_rows))
-        asked = positions.tolist()
-        if not asked:
-            return supported
-        lowered = dict(
-            zip(asked, [words.lowers[row] for row in rows[positions].tolist()], strict=True)
-        )
-        runs = _runs(loss < max(bound, MARGINAL_MARGIN))
-        ends = [hi for _, hi in runs]
-        by_run: dict[int, list[int]] = {}
-        for k in asked:
-            by_run.setdefault(bisect.bisect_left(ends, k), []).append(k)
-        for run, members in by_run.items():
-            if all(lowered[k] in supported for k in members):
-                continue
-            lo, hi = runs[run]
-            probabilities = _inside(
-                scores[lo : hi + 1].tolist(),
-                self._exp_transition,
-                not padding[lo - 1],
-                not padding[hi + 1],
-            )
-            for k in members:
-                probability = probabilities[k - lo]
-                if abs(probability - threshold) < _NEAR:
-                    # Close to the line: again over the whole line, exactly as CRFsuite.
-                    line = bisect.bisect_right(scored.firsts, k) - 1
-                    first, end = scored.firsts[line], scored.ends[line]
-                    whole = _inside(scores[first:end].tolist(), self._exp_transition, False, False)
-                    probability = whole[k - first]
-                if probability >= threshold:
-                    supported.add(lowered[k])
-        return supported
+        if wanted_rows:
+            inside = _inside(scored.scores, starts, ends, self._exp_transition, self._o)
+            hit = scored.rows[(inside >= threshold) & np.isin(scored.rows, wanted_rows)]
+            supported = {words.lowers[row] for row in hit.tolist()}
+        return spans, supported
 
     def tag(self, tokens: Sequence[str], section: str) -> list[str]:
         """BIO labels of one line's ``tokens``."""
@@ -426,111 +391,129 @@ class SpanTagger:
         return labels
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """First and last index of each run of True in ``mask``."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[False], mask, [False]]).astype(np.int8)))
-    bounds = edges.tolist()
-    return [(bounds[k], bounds[k + 1] - 1) for k in range(0, len(bounds), 2)]
+# The two dynamic programmes of a linear-chain CRF over every line of a posting, compiled
+# (numba, cached on disk): in Python they cost more than all of the rest of extraction.
 
 
+@numba.njit(cache=True, nogil=True)
 def _viterbi(
-    rows: list[list[float]], t: list[list[float]], after_o: bool, before_o: bool
-) -> list[int]:
-    """The best O/B/I path of one run whose neighbours (where there are any) are O."""
-    too, tob, toi = t[_O]
-    tbo, tbb, tbi = t[_B]
-    tio, tib, tii = t[_I]
-    eo, eb, ei = rows[0]
-    if after_o:
-        do, db, di = eo + too, eb + tob, ei + toi
-    else:
-        do, db, di = eo, eb, ei
-    back: list[tuple[int, int, int]] = []
-    for eo, eb, ei in rows[1:]:
-        # Into O, B and I from the best of O, B, I (first best wins, as CRFsuite).
-        vo, vb, vi = do + too, db + tbo, di + tio
-        bo = 0 if vo >= vb and vo >= vi else (1 if vb >= vi else 2)
-        no = (vo, vb, vi)[bo] + eo
-        vo, vb, vi = do + tob, db + tbb, di + tib
-        bb = 0 if vo >= vb and vo >= vi else (1 if vb >= vi else 2)
-        nb = (vo, vb, vi)[bb] + eb
-        vo, vb, vi = do + toi, db + tbi, di + tii
-        bi = 0 if vo >= vb and vo >= vi else (1 if vb >= vi else 2)
-        ni = (vo, vb, vi)[bi] + ei
-        do, db, di = no, nb, ni
-        back.append((bo, bb, bi))
-    if before_o:
-        do, db, di = do + too, db + tbo, di + tio
-    y = 0 if do >= db and do >= di else (1 if db >= di else 2)
-    path = [y]
-    for pointers in reversed(back):
-        y = pointers[y]
-        path.append(y)
-    path.reverse()
+    scores: np.ndarray, starts: np.ndarray, ends: np.ndarray, t: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled
+    """The best label of every position (0 outside the lines): per line, Viterbi with
+    CRFsuite's tie rule (the first best wins)."""
+    size = t.shape[0]
+    path = np.zeros(scores.shape[0], np.int64)
+    back = np.zeros((scores.shape[0], size), np.int64)
+    delta = np.empty(size)
+    step = np.empty(size)
+    for line in range(starts.shape[0]):
+        first, end = starts[line], ends[line]
+        if first >= end:
+            continue
+        delta[:] = scores[first]
+        for p in range(first + 1, end):
+            for y in range(size):
+                best, value = 0, delta[0] + t[0, y]
+                for x in range(1, size):
+                    candidate = delta[x] + t[x, y]
+                    if candidate > value:
+                        best, value = x, candidate
+                back[p, y] = best
+                step[y] = value + scores[p, y]
+            delta[:] = step
+        y = 0
+        for x in range(1, size):
+            if delta[x] > delta[y]:
+                y = x
+        path[end - 1] = y
+        for p in range(end - 1, first, -1):
+            y = back[p, y]
+            path[p - 1] = y
     return path
 
 
+@numba.njit(cache=True, nogil=True)
 def _inside(
-    rows: list[list[float]], et: list[list[float]], after_o: bool, before_o: bool
-) -> list[float]:
-    """P(not O) at each token of one run whose neighbours are O (scaled forward-backward)."""
-    (oo, ob, oi), (bo_, bb_, bi_), (io, ib, ii) = et
-    exp = math.exp
-    psi: list[tuple[float, float, float]] = []
-    alpha: list[tuple[float, float, float]] = []
-    fo = fb = fi = 1.0
-    for k, (eo, eb, ei) in enumerate(rows):
-        top = max(eo, eb, ei)
-        po, pb, pi = exp(eo - top), exp(eb - top), exp(ei - top)
-        psi.append((po, pb, pi))
-        if k:
-            z = fo + fb + fi
-            fo, fb, fi = (
-                (fo * oo + fb * bo_ + fi * io) / z * po,
-                (fo * ob + fb * bb_ + fi * ib) / z * pb,
-                (fo * oi + fb * bi_ + fi * ii) / z * pi,
-            )
-        elif after_o:
-            fo, fb, fi = oo * po, ob * pb, oi * pi
+    scores: np.ndarray, starts: np.ndarray, ends: np.ndarray, et: np.ndarray, o: int
+) -> np.ndarray:  # pragma: no cover - compiled
+    """1 - P(O) at every position (0 outside the lines): per line, forward-backward with
+    the scores shifted per position and the messages normalised at every step."""
+    size = et.shape[0]
+    psi = np.empty_like(scores)
+    alpha = np.empty_like(scores)
+    out = np.zeros(scores.shape[0])
+    beta = np.empty(size)
+    step = np.empty(size)
+    for line in range(starts.shape[0]):
+        first, end = starts[line], ends[line]
+        for p in range(first, end):
+            top = scores[p].max()
+            for y in range(size):
+                psi[p, y] = math.exp(scores[p, y] - top)
+            for y in range(size):
+                if p == first:
+                    alpha[p, y] = psi[p, y]
+                else:
+                    total = 0.0
+                    for x in range(size):
+                        total += alpha[p - 1, x] * et[x, y]
+                    alpha[p, y] = total * psi[p, y]
+            alpha[p] /= alpha[p].sum()
+        beta[:] = 1.0
+        for p in range(end - 1, first - 1, -1):
+            joint = alpha[p] * beta
+            out[p] = 1.0 - joint[o] / joint.sum()
+            for x in range(size):
+                total = 0.0
+                for y in range(size):
+                    total += et[x, y] * psi[p, y] * beta[y]
+                step[x] = total
+            beta[:] = step / step.sum()
+    return out
+
+
+def bilou(tags: Sequence[str]) -> list[str]:
+    """BIO tags as BILOU: a span's last token L, a one-token span U (the tagger's labels)."""
+    out = []
+    for k, tag in enumerate(tags):
+        continued = k + 1 < len(tags) and tags[k + 1] == "I"
+        if tag == "B":
+            out.append("B" if continued else "U")
+        elif tag == "I":
+            out.append("I" if continued else "L")
         else:
-            fo, fb, fi = po, pb, pi
-        alpha.append((fo, fb, fi))
-    # Backward, from the O after the run (or the line's end).
-    go, gb, gi = (oo, bo_, io) if before_o else (1.0, 1.0, 1.0)
-    out = [0.0] * len(rows)
-    for k in range(len(rows) - 1, -1, -1):
-        fo, fb, fi = alpha[k]
-        jo, jb, ji = fo * go, fb * gb, fi * gi
-        out[k] = (jb + ji) / (jo + jb + ji)
-        if k:
-            po, pb, pi = psi[k]
-            no, nb, ni = go * po, gb * pb, gi * pi
-            z = no + nb + ni
-            go, gb, gi = (
-                (oo * no + ob * nb + oi * ni) / z,
-                (bo_ * no + bb_ * nb + bi_ * ni) / z,
-                (io * no + ib * nb + ii * ni) / z,
-            )
+            out.append("O")
     return out
 
 
 def spans_of(labels: Sequence[str]) -> list[tuple[int, int]]:
-    """Token ranges ``[first, last]`` of the B/I runs in ``labels``."""
+    """Token ranges ``[first, last]`` of the spans in BILOU (or BIO) ``labels``: a span
+    starts at B or U and goes on over I and L; U and L close it."""
     spans: list[tuple[int, int]] = []
     first = -1
     for k, label in enumerate([*labels, "O"]):
-        if label == "I" and first >= 0:
+        if label in "IL" and first >= 0:
+            if label == "L":
+                spans.append((first, k))
+                first = -1
             continue
         if first >= 0:
             spans.append((first, k - 1))
-        first = k if label == "B" else -1
+        first = -1
+        if label == "U":
+            spans.append((k, k))
+        elif label == "B":
+            first = k
     return spans
 
 
 @cache
 def default_tagger() -> SpanTagger:
-    """The shipped tagger, loaded once per process."""
+    """The shipped tagger, loaded once per process, its compiled code warmed up (numba
+    compiles it on first use, about 3 s, or loads it from its on-disk cache)."""
     data = resources.files("keyword_analyzer").joinpath("data")
     words = data.joinpath("tagger_vocabulary.txt").read_text("utf-8").splitlines()
     model = data.joinpath("span_tagger.crfsuite").read_bytes()
-    return SpanTagger(model, Vocabulary(w for w in words if w))
+    tagger = SpanTagger(model, Vocabulary(w for w in words if w))
+    tagger.tag_lines([(["Python", "and", "SQL"], "requirements")], {"python"})
+    return tagger
