@@ -263,7 +263,7 @@ class SpanTagger:
             [[info.transitions.get((a, b), 0.0) for b in self.labels] for a in self.labels]
         )
         self._exp_transition = np.exp(self._transition)
-        zero = np.zeros(size)
+        zero = self._zero = np.zeros(size)
         self._bos = self._weights.get("BOS", zero)
         self._eos = self._weights.get("EOS", zero)
         # Per offset, the vocabulary hit O/B/I, and a fourth zero row for padding.
@@ -292,30 +292,22 @@ class SpanTagger:
             flat += tokens
             flat += ("", "")
             sections.append(section)
-        n = len(flat)
-        rows = np.fromiter(map(words.__getitem__, flat), np.intp, n)
-        table = words.table[rows]
+        rows = np.fromiter(map(words.__getitem__, flat), np.intp, len(flat))
         hits = self._hit_codes(words, rows, flat)
-        scores = np.zeros((n, len(self.labels)))
-        inner = scores[2:-2]
-        # Slot k of the word at p + 2 - k speaks for p; so does the hit at p + k - 2.
-        for k in range(5):
-            inner += table[4 - k : n - k, k]
-            inner += self._hits[k][hits[k : n - 4 + k]]
-        lengths = [len(tokens) for tokens, _ in lines]
-        zero = np.zeros(len(self.labels))
-        section_rows = np.array([self._weights.get("sec=" + section, zero) for section in sections])
-        starts = np.array(firsts)
-        positions = (
-            np.repeat(starts, lengths)
-            + np.arange(n - 2 * len(lines) - 2)
-            - np.repeat(np.cumsum([0, *lengths[:-1]]), lengths)
-        )
-        scores[positions] += np.repeat(section_rows, lengths, axis=0)
-        filled = np.array(lengths) > 0
-        scores[starts[filled]] += self._bos
-        scores[(starts + lengths - 1)[filled]] += self._eos
+        zero = self._zero
+        by_line = np.array([self._weights.get("sec=" + section, zero) for section in sections])
         ends = [first + len(tokens) for first, (tokens, _) in zip(firsts, lines, strict=True)]
+        scores = _emissions(
+            words.table,
+            rows,
+            hits,
+            self._hits,
+            by_line.reshape(len(lines), len(zero)),
+            self._bos,
+            self._eos,
+            np.array(firsts, np.int64),
+            np.array(ends, np.int64),
+        )
         return _Scored(scores, hits == 3, firsts, ends, rows, words, hits)
 
     def _hit_codes(self, words: _Words, rows: np.ndarray, flat: list[str]) -> np.ndarray:
@@ -396,6 +388,38 @@ class SpanTagger:
 
 
 @numba.njit(cache=True, nogil=True)
+def _emissions(
+    table: np.ndarray,
+    rows: np.ndarray,
+    hits: np.ndarray,
+    hit_weights: np.ndarray,
+    by_line: np.ndarray,
+    bos: np.ndarray,
+    eos: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """The score of every label at every position (0 on padding): slot k of the word at
+    p + 2 - k and the vocabulary hit at p + k - 2 speak for p, with the line's section
+    and the line's first and last token's weights."""
+    size = table.shape[2]
+    scores = np.zeros((rows.shape[0], size))
+    for line in range(starts.shape[0]):
+        first, end = starts[line], ends[line]
+        for p in range(first, end):
+            for y in range(size):
+                value = by_line[line, y]
+                for k in range(5):
+                    value += table[rows[p + 2 - k], k, y] + hit_weights[k, hits[p + k - 2], y]
+                if p == first:
+                    value += bos[y]
+                if p == end - 1:
+                    value += eos[y]
+                scores[p, y] = value
+    return scores
+
+
+@numba.njit(cache=True, nogil=True)
 def _viterbi(
     scores: np.ndarray, starts: np.ndarray, ends: np.ndarray, t: np.ndarray
 ) -> np.ndarray:  # pragma: no cover - compiled
@@ -447,28 +471,39 @@ def _inside(
     for line in range(starts.shape[0]):
         first, end = starts[line], ends[line]
         for p in range(first, end):
-            top = scores[p].max()
+            top = scores[p, 0]
+            for y in range(1, size):
+                top = max(top, scores[p, y])
+            norm = 0.0
             for y in range(size):
                 psi[p, y] = math.exp(scores[p, y] - top)
-            for y in range(size):
                 if p == first:
-                    alpha[p, y] = psi[p, y]
+                    value = psi[p, y]
                 else:
-                    total = 0.0
+                    value = 0.0
                     for x in range(size):
-                        total += alpha[p - 1, x] * et[x, y]
-                    alpha[p, y] = total * psi[p, y]
-            alpha[p] /= alpha[p].sum()
-        beta[:] = 1.0
+                        value += alpha[p - 1, x] * et[x, y]
+                    value *= psi[p, y]
+                alpha[p, y] = value
+                norm += value
+            for y in range(size):
+                alpha[p, y] /= norm
+        for y in range(size):
+            beta[y] = 1.0
         for p in range(end - 1, first - 1, -1):
-            joint = alpha[p] * beta
-            out[p] = 1.0 - joint[o] / joint.sum()
+            total = 0.0
+            for y in range(size):
+                total += alpha[p, y] * beta[y]
+            out[p] = 1.0 - alpha[p, o] * beta[o] / total
+            norm = 0.0
             for x in range(size):
-                total = 0.0
+                value = 0.0
                 for y in range(size):
-                    total += et[x, y] * psi[p, y] * beta[y]
-                step[x] = total
-            beta[:] = step / step.sum()
+                    value += et[x, y] * psi[p, y] * beta[y]
+                step[x] = value
+                norm += value
+            for x in range(size):
+                beta[x] = step[x] / norm
     return out
 
 
