@@ -20,7 +20,6 @@ CRFsuite's own (tests/test_tagger.py compares them on every SkillSpan dev line).
 
 from __future__ import annotations
 
-import math
 import re
 import threading
 from collections.abc import Collection, Iterable, Sequence
@@ -28,10 +27,10 @@ from functools import cache
 from importlib import resources
 from typing import NamedTuple
 
-import numba
 import numpy as np
 import pycrfsuite
 
+from keyword_analyzer.extraction.crf_kernels import emissions_of, inside, viterbi
 from keyword_analyzer.extraction.taxonomy import common_words
 
 # A word (inner punctuation kept: "m/f/d", "e.g.", "a,b"), or one bracket or comma apart.
@@ -243,7 +242,7 @@ class SpanTagger:
     CRFsuite's model is read once; each distinct word's contribution to the scores of
     the positions around it (its own features at 0, ``w-1=``/``sh-1=`` at +1 and so on)
     is summed into one row on first sight. A posting's emission scores are then a few
-    array gathers, and the compiled ``_viterbi`` and ``_inside`` decode all its lines.
+    array gathers, and the compiled kernels of ``crf_kernels`` decode all its lines.
     """
 
     def __init__(self, model: bytes, vocabulary: Vocabulary) -> None:
@@ -297,7 +296,7 @@ class SpanTagger:
         zero = self._zero
         by_line = np.array([self._weights.get("sec=" + section, zero) for section in sections])
         ends = [first + len(tokens) for first, (tokens, _) in zip(firsts, lines, strict=True)]
-        scores = _emissions(
+        scores = emissions_of(
             words.table,
             rows,
             hits,
@@ -354,7 +353,7 @@ class SpanTagger:
         scored = self.emissions(lines)
         starts = np.array(scored.firsts, np.int64)
         ends = np.array(scored.ends, np.int64)
-        path = _viterbi(scored.scores, starts, ends, self._transition)
+        path = viterbi(scored.scores, starts, ends, self._transition)
         spans: list[list[tuple[int, int]]] = [[] for _ in lines]
         outside = path == self._o
         outside[scored.padding] = True
@@ -368,8 +367,8 @@ class SpanTagger:
         words = scored.words
         wanted_rows = [row for word in wanted for row in words.by_lower.get(word, ())]
         if wanted_rows:
-            inside = _inside(scored.scores, starts, ends, self._exp_transition, self._o)
-            hit = scored.rows[(inside >= threshold) & np.isin(scored.rows, wanted_rows)]
+            probabilities = inside(scored.scores, starts, ends, self._exp_transition, self._o)
+            hit = scored.rows[(probabilities >= threshold) & np.isin(scored.rows, wanted_rows)]
             supported = {words.lowers[row] for row in hit.tolist()}
         return spans, supported
 
@@ -381,130 +380,6 @@ class SpanTagger:
             labels[first] = "B"
             labels[first + 1 : last + 1] = ["I"] * (last - first)
         return labels
-
-
-# The two dynamic programmes of a linear-chain CRF over every line of a posting, compiled
-# (numba, cached on disk): in Python they cost more than all of the rest of extraction.
-
-
-@numba.njit(cache=True, nogil=True)
-def _emissions(
-    table: np.ndarray,
-    rows: np.ndarray,
-    hits: np.ndarray,
-    hit_weights: np.ndarray,
-    by_line: np.ndarray,
-    bos: np.ndarray,
-    eos: np.ndarray,
-    starts: np.ndarray,
-    ends: np.ndarray,
-) -> np.ndarray:  # pragma: no cover - compiled
-    """The score of every label at every position (0 on padding): slot k of the word at
-    p + 2 - k and the vocabulary hit at p + k - 2 speak for p, with the line's section
-    and the line's first and last token's weights."""
-    size = table.shape[2]
-    scores = np.zeros((rows.shape[0], size))
-    for line in range(starts.shape[0]):
-        first, end = starts[line], ends[line]
-        for p in range(first, end):
-            for y in range(size):
-                value = by_line[line, y]
-                for k in range(5):
-                    value += table[rows[p + 2 - k], k, y] + hit_weights[k, hits[p + k - 2], y]
-                if p == first:
-                    value += bos[y]
-                if p == end - 1:
-                    value += eos[y]
-                scores[p, y] = value
-    return scores
-
-
-@numba.njit(cache=True, nogil=True)
-def _viterbi(
-    scores: np.ndarray, starts: np.ndarray, ends: np.ndarray, t: np.ndarray
-) -> np.ndarray:  # pragma: no cover - compiled
-    """The best label of every position (0 outside the lines): per line, Viterbi with
-    CRFsuite's tie rule (the first best wins)."""
-    size = t.shape[0]
-    path = np.zeros(scores.shape[0], np.int64)
-    back = np.zeros((scores.shape[0], size), np.int64)
-    delta = np.empty(size)
-    step = np.empty(size)
-    for line in range(starts.shape[0]):
-        first, end = starts[line], ends[line]
-        if first >= end:
-            continue
-        delta[:] = scores[first]
-        for p in range(first + 1, end):
-            for y in range(size):
-                best, value = 0, delta[0] + t[0, y]
-                for x in range(1, size):
-                    candidate = delta[x] + t[x, y]
-                    if candidate > value:
-                        best, value = x, candidate
-                back[p, y] = best
-                step[y] = value + scores[p, y]
-            delta[:] = step
-        y = 0
-        for x in range(1, size):
-            if delta[x] > delta[y]:
-                y = x
-        path[end - 1] = y
-        for p in range(end - 1, first, -1):
-            y = back[p, y]
-            path[p - 1] = y
-    return path
-
-
-@numba.njit(cache=True, nogil=True)
-def _inside(
-    scores: np.ndarray, starts: np.ndarray, ends: np.ndarray, et: np.ndarray, o: int
-) -> np.ndarray:  # pragma: no cover - compiled
-    """1 - P(O) at every position (0 outside the lines): per line, forward-backward with
-    the scores shifted per position and the messages normalised at every step."""
-    size = et.shape[0]
-    psi = np.empty_like(scores)
-    alpha = np.empty_like(scores)
-    out = np.zeros(scores.shape[0])
-    beta = np.empty(size)
-    step = np.empty(size)
-    for line in range(starts.shape[0]):
-        first, end = starts[line], ends[line]
-        for p in range(first, end):
-            top = scores[p, 0]
-            for y in range(1, size):
-                top = max(top, scores[p, y])
-            norm = 0.0
-            for y in range(size):
-                psi[p, y] = math.exp(scores[p, y] - top)
-                if p == first:
-                    value = psi[p, y]
-                else:
-                    value = 0.0
-                    for x in range(size):
-                        value += alpha[p - 1, x] * et[x, y]
-                    value *= psi[p, y]
-                alpha[p, y] = value
-                norm += value
-            for y in range(size):
-                alpha[p, y] /= norm
-        for y in range(size):
-            beta[y] = 1.0
-        for p in range(end - 1, first - 1, -1):
-            total = 0.0
-            for y in range(size):
-                total += alpha[p, y] * beta[y]
-            out[p] = 1.0 - alpha[p, o] * beta[o] / total
-            norm = 0.0
-            for x in range(size):
-                value = 0.0
-                for y in range(size):
-                    value += et[x, y] * psi[p, y] * beta[y]
-                step[x] = value
-                norm += value
-            for x in range(size):
-                beta[x] = step[x] / norm
-    return out
 
 
 def bilou(tags: Sequence[str]) -> list[str]:
