@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import importlib
 import json
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+import numba
+import numpy as np
 import pycrfsuite
 import pytest
 
-from keyword_analyzer.extraction import Extractor, default_taxonomy
+from keyword_analyzer.extraction import Extractor, crf_kernels, default_taxonomy
 from keyword_analyzer.extraction.extractor import Keyword
 from keyword_analyzer.extraction.tagger import (
     SpanTagger,
@@ -185,3 +188,19 @@ def test_vocabulary_hits_of_a_whole_posting_match_line_by_line() -> None:
         assert ["OBI"[c] for c in scored.hits[first : first + len(tokens)]] == expected
         hits_seen += expected.count("B")
     assert hits_seen > 5
+
+
+def test_kernels_compile_without_a_writable_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_njit = numba.njit
+
+    def njit(**options: object) -> Callable[..., object]:
+        if options.get("cache"):  # what numba raises with nowhere to write its cache
+            raise RuntimeError("cannot cache function: no locator available for file")
+        return real_njit(**options)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(numba, "njit", njit)
+
+    def double(values: np.ndarray) -> np.ndarray:
+        return values * 2
+
+    assert crf_kernels._compiled(double)(np.arange(3)).tolist() == [0, 2, 4]

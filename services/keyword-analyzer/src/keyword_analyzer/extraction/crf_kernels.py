@@ -10,12 +10,26 @@ microseconds. numba caches the machine code on disk (next to this file, or under
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import TypeVar
 
 import numba
 import numpy as np
 
+F = TypeVar("F", bound=Callable[..., np.ndarray])
 
-@numba.njit(cache=True, nogil=True)
+
+def _compiled(function: F) -> F:
+    """``function`` compiled, its machine code cached on disk where numba finds a writable
+    place; where it finds none (a read-only install without ``NUMBA_CACHE_DIR``) it is
+    compiled at every start instead of failing the import."""
+    try:
+        return numba.njit(cache=True, nogil=True)(function)  # type: ignore[return-value]
+    except RuntimeError:
+        return numba.njit(nogil=True)(function)  # type: ignore[return-value]
+
+
+@_compiled
 def emissions_of(
     table: np.ndarray,
     rows: np.ndarray,
@@ -47,7 +61,7 @@ def emissions_of(
     return scores
 
 
-@numba.njit(cache=True, nogil=True)
+@_compiled
 def viterbi(
     scores: np.ndarray, starts: np.ndarray, ends: np.ndarray, t: np.ndarray
 ) -> np.ndarray:  # pragma: no cover - compiled
@@ -84,7 +98,7 @@ def viterbi(
     return path
 
 
-@numba.njit(cache=True, nogil=True)
+@_compiled
 def inside(
     scores: np.ndarray, starts: np.ndarray, ends: np.ndarray, et: np.ndarray, o: int
 ) -> np.ndarray:  # pragma: no cover - compiled
