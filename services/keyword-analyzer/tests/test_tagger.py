@@ -24,6 +24,7 @@ from keyword_analyzer.extraction.tagger import (
     spans_of,
     tokens_of,
     vocabulary_hits,
+    words_of,
 )
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
@@ -46,6 +47,17 @@ def test_tokens_split_brackets_and_trailing_punctuation() -> None:
         (":", 21),
         ("m/f/d", 23),
     ]
+    assert words_of("Node.js, .NET and Kubernetes. Go") == [
+        *("Node.js", ",", ".NET", "and", "Kubernetes", ".", "Go"),
+    ]
+
+
+def test_a_skill_ending_a_sentence_is_not_tagged_again_with_its_period(
+    tagged: Extractor,
+) -> None:
+    text = "Requirements: 5+ years of Python, PostgreSQL and Kubernetes. Nice to have: Go."
+    terms = [k.term for k in tagged.extract(text)]
+    assert sorted(terms) == ["Go", "Kubernetes", "PostgreSQL", "Python"]
 
 
 def test_spans_of_bio_labels() -> None:

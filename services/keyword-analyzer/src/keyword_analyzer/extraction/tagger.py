@@ -33,8 +33,11 @@ import pycrfsuite
 from keyword_analyzer.extraction.crf_kernels import emissions_of, inside, viterbi
 from keyword_analyzer.extraction.taxonomy import common_words
 
-# A word (inner punctuation kept: "m/f/d", "e.g.", "a,b"), or one bracket or comma apart.
-_TOKEN_RE = re.compile(r"[^\s,;:!?()\[\]]+(?:[,;:!?]+[^\s,;:!?()\[\]]+)*|\S")
+# A word (inner punctuation kept: "m/f/d", "Node.js", "a,b"), or one bracket, comma or
+# final period apart: "Kubernetes." at a sentence's end is "Kubernetes" and ".", as in
+# SkillSpan's own tokens.
+_WORD_CHAR = r"(?:[^\s,;:!?()\[\].]|\.(?=[^\s,;:!?()\[\]]))"
+_TOKEN_RE = re.compile(_WORD_CHAR + r"+(?:[,;:!?]+" + _WORD_CHAR + r"+)*|\S")
 _MAX_WORDING_TOKENS = 5
 _SHAPE_RUNS = re.compile(r"(.)\1+")
 _SHAPE_TABLE = str.maketrans(
