@@ -14,6 +14,7 @@ import pycrfsuite
 import pytest
 
 from keyword_analyzer.extraction import Extractor, crf_kernels, default_taxonomy
+from keyword_analyzer.extraction import tagger as tagger_module
 from keyword_analyzer.extraction.extractor import Keyword
 from keyword_analyzer.extraction.tagger import (
     SpanTagger,
@@ -50,6 +51,28 @@ def test_tokens_split_brackets_and_trailing_punctuation() -> None:
     assert words_of("Node.js, .NET and Kubernetes. Go") == [
         *("Node.js", ",", ".NET", "and", "Kubernetes", ".", "Go"),
     ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Kubernetes.",
+        "e.g. Python, SQL.",
+        "a.b.c. d",
+        "(AWS.)",
+        "...",
+        ". .",
+        "v1.2.",
+        "Go. Rust",
+        "x .NET",
+    ],
+)
+def test_the_fast_tokenizer_path_agrees_with_the_full_pattern(line: str) -> None:
+    assert words_of(line) == tagger_module._TOKEN_RE.findall(line)
+    assert words_of(line + " plain words, no period") == tagger_module._TOKEN_RE.findall(
+        line + " plain words, no period"
+    )
+    assert [word for word, _ in tokens_of(line)] == words_of(line)
 
 
 def test_a_skill_ending_a_sentence_is_not_tagged_again_with_its_period(
