@@ -31,7 +31,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from keyword_analyzer.extraction.extractor import OTHER_LOGIT, SCORED_GROUPS, Extractor
+from keyword_analyzer.extraction.extractor import OTHER_LOGIT, Extractor
+from keyword_analyzer.extraction.keywords import SCORED_GROUPS
 from keyword_analyzer.extraction.taxonomy import ConfidenceModel, Skill, Taxonomy
 from keyword_analyzer.extraction.tokens import tokenize
 

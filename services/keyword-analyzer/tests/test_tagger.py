@@ -15,7 +15,7 @@ import pytest
 
 from keyword_analyzer.extraction import Extractor, crf_kernels, default_taxonomy
 from keyword_analyzer.extraction import tagger as tagger_module
-from keyword_analyzer.extraction.extractor import Keyword
+from keyword_analyzer.extraction.keywords import Keyword, absorb
 from keyword_analyzer.extraction.tagger import (
     SpanTagger,
     Vocabulary,
@@ -105,7 +105,7 @@ def test_a_keyword_inside_a_longer_tagged_span_gives_way() -> None:
         "kafka": keyword("Kafka", "knowledge", [(7, 12), (30, 35)]),
         "java": keyword("Java", "language", [(40, 44)]),
     }
-    Extractor._absorb(found, [(0, 15), (40, 50)])
+    absorb(found, [(0, 15), (40, 50)])
     # Curated skills and keywords also written outside a tagged span stay.
     assert set(found) == {"kafka", "java"}
 

@@ -8,12 +8,16 @@ non-taxonomy tokens (acronyms, capitalised product names) as category ``other``.
 
 from __future__ import annotations
 
-import math
 import re
-from bisect import bisect_right
-from dataclasses import dataclass, field
 from itertools import accumulate
 
+from keyword_analyzer.extraction.keywords import (
+    TAGGER_VETO,
+    VETOED_CATEGORIES,
+    Keyword,
+    absorb,
+    finish,
+)
 from keyword_analyzer.extraction.sections import (
     CUE_WORDS,
     SECTION_REQUIRED,
@@ -25,7 +29,6 @@ from keyword_analyzer.extraction.sections import (
 from keyword_analyzer.extraction.tagger import SpanTagger, tokens_of, words_of
 from keyword_analyzer.extraction.taxonomy import (
     END,
-    USER_LOGIT,
     Skill,
     Taxonomy,
     Term,
@@ -34,8 +37,6 @@ from keyword_analyzer.extraction.taxonomy import (
 )
 from keyword_analyzer.extraction.tokens import PART_RE, normalize
 
-GROUP_WEIGHT = {"hard": 1.0, "certification": 0.9, "degree": 0.7, "soft": 0.5, "other": 0.4}
-REQUIRED_FACTOR = {True: 1.0, None: 0.8, False: 0.6}
 SKIPPED_SECTIONS = frozenset({Section.BENEFITS, Section.COMPANY})
 SALIENT_SECTIONS = frozenset({Section.REQUIREMENTS, Section.NICE_TO_HAVE})
 _HEADING_MAX_CHARS = 64
@@ -54,16 +55,6 @@ SECTION_RANK = {
 }
 # ``Section.value`` is a property: a dict finds it faster on the hot path.
 SECTION_VALUE: dict[Section, str] = {section: section.value for section in Section}
-SCORED_GROUPS = frozenset({"hard", "other"})
-# A keyword of an uncurated wording (category knowledge: from the term list or SkillSpan)
-# or a salient phrase is dropped when one of its words never gets this probability of
-# being in a span from the tagger anywhere in the posting (chosen by 5-fold CV on train).
-# Curated skills ("Rust", "Airflow") and a user's own wordings are never vetoed.
-TAGGER_VETO = 0.2
-VETOED_CATEGORIES = frozenset({"knowledge", "other"})
-# With the tagger on, the confidence cut is this much higher: its spans bring back most
-# of what the higher cut drops (chosen by 5-fold CV on train).
-TAGGED_THRESHOLD_DELTA = 0.1
 # A one-word wording followed by this word is ordinary English: "a high degree of accuracy".
 _NOT_BEFORE = {"degree": "of"}
 # A line this short is a list item or a tag line ("Technologies: vue.js vuex mysql").
@@ -87,29 +78,6 @@ KNOWLEDGE_CUES = frozenset(
         "hands-on",
     }
 )
-
-
-@dataclass(slots=True)
-class Keyword:
-    """One skill (or salient phrase) found in a text."""
-
-    term: str
-    skill: str | None
-    category: str
-    group: str
-    required: bool | None
-    count: int
-    spans: list[tuple[int, int]]
-    weight: float = 0.0
-    variants: list[str] = field(default_factory=list)
-    idf: float = 0.0
-    section: str = Section.PREAMBLE.value
-    prior_logit: float = 0.0
-    confidence: float = 1.0
-    short_line: bool = False
-    cued: bool = False
-    listed: bool = False
-    tagged: bool = False
 
 
 class Extractor:
@@ -154,7 +122,7 @@ class Extractor:
             self._scan_line(text, normalized, start, line, section, found)
             tagged_lines.append((start, line, section))
         supported = self._tag(text, tagged_lines, found) if self.tagger is not None else None
-        return self._finish(found, supported)
+        return finish(found, self.taxonomy, supported, use_confidence=self.use_confidence)
 
     def _tag(
         self, text: str, lines: list[tuple[int, str, Section]], found: dict[str, Keyword]
@@ -209,29 +177,8 @@ class Extractor:
                 known.variants = [v for v in known.variants if v != wording]
                 known.variants.append(known.term)
                 known.term = wording
-        self._absorb(found, tagged_spans)
+        absorb(found, tagged_spans)
         return supported
-
-    @staticmethod
-    def _absorb(found: dict[str, Keyword], tagged_spans: list[tuple[int, int]]) -> None:
-        """Drop the untagged uncurated keywords whose every occurrence lies inside a longer
-        tagged span: the tagger's boundaries win ("apache activemq" over "activemq")."""
-        if not tagged_spans:
-            return
-        tagged_spans.sort()
-        starts = [s for s, _ in tagged_spans]
-        for key in [k for k, kw in found.items() if kw.category in VETOED_CATEGORIES]:
-            keyword = found[key]
-            if keyword.tagged or keyword.prior_logit >= USER_LOGIT:
-                continue
-            if all(
-                any(
-                    e >= end and e - s > end - start
-                    for s, e in tagged_spans[: bisect_right(starts, start)]
-                )
-                for start, end in keyword.spans
-            ):
-                del found[key]
 
     def _scan_line(
         self,
@@ -524,52 +471,3 @@ class Extractor:
         if cued:
             keyword.cued = True
         return key
-
-    def _finish(self, found: dict[str, Keyword], supported: set[str] | None) -> list[Keyword]:
-        max_idf = self.taxonomy.max_idf or 1.0
-        keywords = list(found.values())
-        model = self.taxonomy.confidence if self.use_confidence else None
-        if model is not None:
-            threshold = model.threshold + (TAGGED_THRESHOLD_DELTA if supported is not None else 0.0)
-            kept = []
-            for keyword in keywords:
-                if keyword.group in SCORED_GROUPS:
-                    term = keyword.term
-                    capitalised = term != term.lower() or (
-                        bool(keyword.variants) and any(v != v.lower() for v in keyword.variants)
-                    )
-                    keyword.confidence = round(
-                        model.probability(
-                            keyword.prior_logit,
-                            keyword.section,
-                            capitalised,
-                            keyword.count > 1,
-                            term.count(" ") + 1,
-                            keyword.short_line,
-                            keyword.cued,
-                            keyword.listed,
-                        ),
-                        3,
-                    )
-                    # The tagger's own spans stay; it may veto the others.
-                    if not keyword.tagged and (
-                        keyword.confidence < threshold
-                        or (
-                            supported is not None
-                            and keyword.category in VETOED_CATEGORIES
-                            and keyword.prior_logit < USER_LOGIT
-                            and not supported.issuperset(term.lower().split())
-                        )
-                    ):
-                        continue
-                kept.append(keyword)
-            keywords = kept
-        for keyword in keywords:
-            rarity = 0.5 + 0.5 * min(keyword.idf / max_idf, 1.0)
-            frequency = 1.0 + 0.25 * math.log2(keyword.count)
-            raw = (
-                GROUP_WEIGHT[keyword.group] * REQUIRED_FACTOR[keyword.required] * rarity * frequency
-            )
-            keyword.weight = round(min(raw, 1.0), 3)
-        keywords.sort(key=lambda k: (-k.weight, k.spans[0][0]))
-        return keywords

@@ -1,0 +1,129 @@
+"""What a keyword is, which ones are kept, and how much each weighs.
+
+The extractor finds candidates; ``finish`` keeps those the confidence model (and, with
+the span tagger, its veto) lets through and gives each a weight from its group, whether
+it is required, its rarity and its count. ``absorb`` lets a longer tagged span win over
+an uncurated keyword inside it.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from keyword_analyzer.extraction.sections import Section
+from keyword_analyzer.extraction.taxonomy import USER_LOGIT, Taxonomy
+
+GROUP_WEIGHT = {"hard": 1.0, "certification": 0.9, "degree": 0.7, "soft": 0.5, "other": 0.4}
+REQUIRED_FACTOR = {True: 1.0, None: 0.8, False: 0.6}
+SCORED_GROUPS = frozenset({"hard", "other"})
+# A keyword of an uncurated wording (category knowledge: from the term list or SkillSpan)
+# or a salient phrase is dropped when one of its words never gets this probability of
+# being in a span from the tagger anywhere in the posting (chosen by 5-fold CV on train).
+# Curated skills ("Rust", "Airflow") and a user's own wordings are never vetoed.
+TAGGER_VETO = 0.2
+VETOED_CATEGORIES = frozenset({"knowledge", "other"})
+# With the tagger on, the confidence cut is this much higher: its spans bring back most
+# of what the higher cut drops (chosen by 5-fold CV on train).
+TAGGED_THRESHOLD_DELTA = 0.1
+
+
+@dataclass(slots=True)
+class Keyword:
+    """One skill (or salient phrase) found in a text."""
+
+    term: str
+    skill: str | None
+    category: str
+    group: str
+    required: bool | None
+    count: int
+    spans: list[tuple[int, int]]
+    weight: float = 0.0
+    variants: list[str] = field(default_factory=list)
+    idf: float = 0.0
+    section: str = Section.PREAMBLE.value
+    prior_logit: float = 0.0
+    confidence: float = 1.0
+    short_line: bool = False
+    cued: bool = False
+    listed: bool = False
+    tagged: bool = False
+
+
+def absorb(found: dict[str, Keyword], tagged_spans: list[tuple[int, int]]) -> None:
+    """Drop the untagged uncurated keywords whose every occurrence lies inside a longer
+    tagged span: the tagger's boundaries win ("apache activemq" over "activemq")."""
+    if not tagged_spans:
+        return
+    tagged_spans.sort()
+    starts = [s for s, _ in tagged_spans]
+    for key in [k for k, kw in found.items() if kw.category in VETOED_CATEGORIES]:
+        keyword = found[key]
+        if keyword.tagged or keyword.prior_logit >= USER_LOGIT:
+            continue
+        if all(
+            any(
+                e >= end and e - s > end - start
+                for s, e in tagged_spans[: bisect_right(starts, start)]
+            )
+            for start, end in keyword.spans
+        ):
+            del found[key]
+
+
+def finish(
+    found: dict[str, Keyword],
+    taxonomy: Taxonomy,
+    supported: set[str] | None,
+    *,
+    use_confidence: bool = True,
+) -> list[Keyword]:
+    """The keywords that pass the confidence model and the tagger's veto, weighted and
+    most important first (``supported``: the tagger's words, None without a tagger)."""
+    max_idf = taxonomy.max_idf or 1.0
+    keywords = list(found.values())
+    model = taxonomy.confidence if use_confidence else None
+    if model is not None:
+        threshold = model.threshold + (TAGGED_THRESHOLD_DELTA if supported is not None else 0.0)
+        kept = []
+        for keyword in keywords:
+            if keyword.group in SCORED_GROUPS:
+                term = keyword.term
+                capitalised = term != term.lower() or (
+                    bool(keyword.variants) and any(v != v.lower() for v in keyword.variants)
+                )
+                keyword.confidence = round(
+                    model.probability(
+                        keyword.prior_logit,
+                        keyword.section,
+                        capitalised,
+                        keyword.count > 1,
+                        term.count(" ") + 1,
+                        keyword.short_line,
+                        keyword.cued,
+                        keyword.listed,
+                    ),
+                    3,
+                )
+                # The tagger's own spans stay; it may veto the others.
+                if not keyword.tagged and (
+                    keyword.confidence < threshold
+                    or (
+                        supported is not None
+                        and keyword.category in VETOED_CATEGORIES
+                        and keyword.prior_logit < USER_LOGIT
+                        and not supported.issuperset(term.lower().split())
+                    )
+                ):
+                    continue
+            kept.append(keyword)
+        keywords = kept
+    for keyword in keywords:
+        rarity = 0.5 + 0.5 * min(keyword.idf / max_idf, 1.0)
+        frequency = 1.0 + 0.25 * math.log2(keyword.count)
+        raw = GROUP_WEIGHT[keyword.group] * REQUIRED_FACTOR[keyword.required] * rarity * frequency
+        keyword.weight = round(min(raw, 1.0), 3)
+    keywords.sort(key=lambda k: (-k.weight, k.spans[0][0]))
+    return keywords
