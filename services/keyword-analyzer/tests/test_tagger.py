@@ -218,7 +218,7 @@ def test_vocabulary_hits_of_a_whole_posting_match_line_by_line() -> None:
     lines.append(["machine", "learning", "engineer", "ci/cd", "machine"])
     scored = tagger.emissions([(tokens, "requirements") for tokens in lines])
     hits_seen = 0
-    for first, tokens in zip(scored.firsts, lines, strict=True):
+    for first, tokens in zip(scored.starts.tolist(), lines, strict=True):
         expected = vocabulary_hits([t.lower() for t in tokens], tagger.vocabulary)
         assert ["OBI"[c] for c in scored.hits[first : first + len(tokens)]] == expected
         hits_seen += expected.count("B")

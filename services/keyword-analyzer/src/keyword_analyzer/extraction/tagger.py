@@ -49,15 +49,18 @@ _SHAPE_TABLE = str.maketrans(
 )
 
 
+def _token_pattern(line: str) -> re.Pattern[str]:
+    return _TOKEN_RE if _FINAL_PERIOD.search(line) else _PLAIN_TOKEN_RE
+
+
 def tokens_of(line: str) -> list[tuple[str, int]]:
     """A line's tokens and their offsets: brackets and trailing commas or colons apart."""
-    pattern = _TOKEN_RE if _FINAL_PERIOD.search(line) else _PLAIN_TOKEN_RE
-    return [(match.group(), match.start()) for match in pattern.finditer(line)]
+    return [(match.group(), match.start()) for match in _token_pattern(line).finditer(line)]
 
 
 def words_of(line: str) -> list[str]:
     """The words of ``tokens_of`` without their offsets."""
-    return (_TOKEN_RE if _FINAL_PERIOD.search(line) else _PLAIN_TOKEN_RE).findall(line)
+    return _token_pattern(line).findall(line)
 
 
 def _shape(word: str) -> str:
@@ -236,8 +239,8 @@ class _Words(dict[str, int]):
 class _Scored(NamedTuple):
     scores: np.ndarray  # positions x labels
     padding: np.ndarray  # True between lines
-    firsts: list[int]  # each line's first position
-    ends: list[int]  # each line's last position + 1
+    starts: np.ndarray  # each line's first position
+    ends: np.ndarray  # each line's last position + 1
     rows: np.ndarray  # each position's row in ``words``
     words: _Words
     hits: np.ndarray  # vocabulary hits: 0/1/2 for O/B/I, 3 for padding
@@ -302,7 +305,8 @@ class SpanTagger:
         hits = self._hit_codes(words, rows, flat)
         zero = self._zero
         by_line = np.array([self._weights.get("sec=" + section, zero) for section in sections])
-        ends = [first + len(tokens) for first, (tokens, _) in zip(firsts, lines, strict=True)]
+        starts = np.array(firsts, np.int64)
+        ends = starts + np.array([len(tokens) for tokens, _ in lines], np.int64)
         scores = emissions_of(
             words.table,
             rows,
@@ -311,13 +315,14 @@ class SpanTagger:
             by_line.reshape(len(lines), len(zero)),
             self._bos,
             self._eos,
-            np.array(firsts, np.int64),
-            np.array(ends, np.int64),
+            starts,
+            ends,
         )
-        return _Scored(scores, hits == 3, firsts, ends, rows, words, hits)
+        return _Scored(scores, hits == 3, starts, ends, rows, words, hits)
 
     def _hit_codes(self, words: _Words, rows: np.ndarray, flat: list[str]) -> np.ndarray:
-        """``vocabulary_codes`` of ``flat``: one-word hits from the table, longer ones walked."""
+        """``vocabulary_hits`` of every line of ``flat`` at once, as 0/1/2 for O/B/I and 3 on
+        padding: one-word hits from the table, longer ones walked."""
         codes: np.ndarray = words.single[rows]
         codes[rows == 0] = 3
         wordings, prefixes = self.vocabulary.wordings, self.vocabulary.prefixes
@@ -358,8 +363,7 @@ class SpanTagger:
         lower-case words in ``wanted`` whose probability of being in a span (1 - P(O))
         reaches ``threshold`` somewhere."""
         scored = self.emissions(lines)
-        starts = np.array(scored.firsts, np.int64)
-        ends = np.array(scored.ends, np.int64)
+        starts, ends = scored.starts, scored.ends
         path = viterbi(scored.scores, starts, ends, self._transition)
         spans: list[list[tuple[int, int]]] = [[] for _ in lines]
         outside = path == self._o
@@ -368,7 +372,7 @@ class SpanTagger:
             labels = self.labels
             busy = np.searchsorted(starts, np.flatnonzero(~outside), side="right") - 1
             for line in np.unique(busy).tolist():
-                first, end = scored.firsts[line], scored.ends[line]
+                first, end = starts[line], ends[line]
                 spans[line] = spans_of([labels[y] for y in path[first:end].tolist()])
         supported: set[str] = set()
         words = scored.words
