@@ -15,8 +15,8 @@ import pytest
 from cli_helpers import Invoke, ServerThread, strip_api
 
 tracker_main = pytest.importorskip("tracker.main", reason="the tracker service is not there yet")
-from tracker.config import Settings  # noqa: E402
 from tracker.db import MIGRATIONS_DIR  # noqa: E402
+from tracker.testing import quick_settings  # noqa: E402
 
 EMAIL, PASSWORD = "grace@example.com", "a long enough password"
 
@@ -28,16 +28,7 @@ def migrations_dir() -> Path:
 
 @pytest.fixture
 def tracker_url(database_url: str, jwt_keys: tuple[Path, Path], tmp_path: Path) -> Iterator[str]:
-    settings = Settings(
-        data_dir=tmp_path,
-        database_url=database_url,
-        jwt_public_key_file=jwt_keys[1],
-        jwt_private_key_file=jwt_keys[0],
-        argon2_time_cost=1,
-        argon2_memory_kib=1024,
-        argon2_parallelism=1,
-        log_level="WARNING",
-    )
+    settings = quick_settings(tmp_path, jwt_keys, database_url=database_url)
     with ServerThread(strip_api(tracker_main.create_app(settings))) as server:
         yield server.url
 

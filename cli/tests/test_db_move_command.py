@@ -13,7 +13,7 @@ from cli_helpers import Invoke
 from jobhunt_common.testing import app_client, create_postgres_database, drop_postgres_database
 
 tracker_main = pytest.importorskip("tracker.main", reason="the tracker is not installed")
-from tracker.config import Settings  # noqa: E402
+from tracker.testing import quick_settings  # noqa: E402
 
 
 @pytest.fixture
@@ -25,15 +25,7 @@ def target(postgres_url: str) -> Iterator[str]:
 
 def _fill_tracker(data_dir: Path, jwt_keys: tuple[Path, Path]) -> list[str]:
     """Two users with applications, written through the tracker's API on its SQLite file."""
-    settings = Settings(
-        data_dir=data_dir,
-        jwt_public_key_file=jwt_keys[1],
-        jwt_private_key_file=jwt_keys[0],
-        argon2_time_cost=1,
-        argon2_memory_kib=1024,
-        argon2_parallelism=1,
-        log_level="WARNING",
-    )
+    settings = quick_settings(data_dir, jwt_keys)
 
     async def fill() -> list[str]:
         titles = []

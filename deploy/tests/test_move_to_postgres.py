@@ -20,21 +20,13 @@ from jobhunt_common.testing import (
 tracker_main = pytest.importorskip("tracker.main", reason="the tracker is not installed")
 from tracker.config import Settings  # noqa: E402
 from tracker.db import MIGRATIONS_DIR  # noqa: E402
+from tracker.testing import quick_settings  # noqa: E402
 
 PASSWORD = "correct horse battery staple"
 
 
 def _settings(url: str, jwt_keys: tuple[Path, Path], data_dir: Path) -> Settings:
-    return Settings(
-        data_dir=data_dir,
-        database_url=url,
-        jwt_public_key_file=jwt_keys[1],
-        jwt_private_key_file=jwt_keys[0],
-        argon2_time_cost=1,
-        argon2_memory_kib=1024,
-        argon2_parallelism=1,
-        log_level="WARNING",
-    )
+    return quick_settings(data_dir, jwt_keys, database_url=url)
 
 
 async def _login(client: httpx.AsyncClient, email: str) -> dict[str, str]:

@@ -15,9 +15,9 @@ from sheets_sync.config import Settings
 from sheets_sync.db import MIGRATIONS_DIR
 from sheets_sync.fake_google import BackgroundServer, FakeGoogle
 from sheets_sync.main import create_app
-from tracker.config import Settings as TrackerSettings
 from tracker.db import MIGRATIONS_DIR as TRACKER_MIGRATIONS_DIR
 from tracker.main import create_app as create_tracker_app
+from tracker.testing import quick_settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -52,16 +52,7 @@ def tracker_url(
     directory = tmp_path_factory.mktemp("tracker")
     database_url = f"sqlite:///{directory / 'tracker.db'}"
     upgrade(TRACKER_MIGRATIONS_DIR, database_url)
-    settings = TrackerSettings(
-        data_dir=directory,
-        database_url=database_url,
-        jwt_public_key_file=jwt_keys[1],
-        jwt_private_key_file=jwt_keys[0],
-        argon2_time_cost=1,
-        argon2_memory_kib=1024,
-        argon2_parallelism=1,
-        log_level="WARNING",
-    )
+    settings = quick_settings(directory, jwt_keys, database_url=database_url)
     with BackgroundServer(create_tracker_app(settings)) as server:
         yield server.url
 

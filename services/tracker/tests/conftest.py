@@ -18,6 +18,7 @@ from jobhunt_common.testing import (
 from tracker.config import Settings
 from tracker.db import MIGRATIONS_DIR
 from tracker.main import create_app
+from tracker.testing import quick_settings
 
 Auth = Callable[..., dict[str, str]]
 
@@ -28,17 +29,7 @@ def migrations_dir() -> Path:
 
 
 def _settings(database_url: str, jwt_keys: tuple[Path, Path], data_dir: Path) -> Settings:
-    return Settings(
-        data_dir=data_dir,
-        database_url=database_url,
-        jwt_public_key_file=jwt_keys[1],
-        jwt_private_key_file=jwt_keys[0],
-        argon2_time_cost=1,
-        argon2_memory_kib=1024,
-        argon2_parallelism=1,
-        max_body_bytes=64 * 1024,
-        log_level="WARNING",
-    )
+    return quick_settings(data_dir, jwt_keys, database_url=database_url, max_body_bytes=64 * 1024)
 
 
 @pytest.fixture
