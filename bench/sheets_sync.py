@@ -16,14 +16,11 @@ import asyncio
 import sys
 import tempfile
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 # This file shares its name with the package it measures: keep bench/ off the import path.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
@@ -33,7 +30,7 @@ from jobhunt_common.migrations import upgrade  # noqa: E402
 from jobhunt_common.testing import app_client  # noqa: E402
 from sheets_sync.config import Settings  # noqa: E402
 from sheets_sync.db import MIGRATIONS_DIR  # noqa: E402
-from sheets_sync.fake_google import BackgroundServer, FakeGoogle  # noqa: E402
+from sheets_sync.fake_google import BackgroundServer, FakeGoogle, service_account_key  # noqa: E402
 from sheets_sync.main import create_app  # noqa: E402
 from tracker.config import Settings as TrackerSettings  # noqa: E402
 from tracker.db import MIGRATIONS_DIR as TRACKER_MIGRATIONS_DIR  # noqa: E402
@@ -41,22 +38,6 @@ from tracker.main import create_app as create_tracker_app  # noqa: E402
 
 STATUSES = ["saved", "applied", "screening", "interviewing", "offer", "rejected"]
 QUOTA_PER_MINUTE = 60
-
-
-def _service_account_key() -> dict[str, Any]:
-    pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    return {
-        "type": "service_account",
-        "project_id": "bench",
-        "private_key_id": uuid.uuid4().hex,
-        "private_key": pem.decode(),
-        "client_email": "bench@bench.iam.gserviceaccount.com",
-        "token_uri": "https://oauth2.googleapis.com/token",
-    }
 
 
 def _naive(changed_tracker: int, changed_sheet: int, new_rows: int) -> tuple[int, int]:
@@ -141,7 +122,14 @@ async def _scenarios(
     response.raise_for_status()
     assert response.json()["created"]["applications"] == rows, response.json()
     print(f"seeded {rows} applications in {time.perf_counter() - started:.1f} s")
-    await client.put("/sheets/credentials", json={"service_account_key": _service_account_key()})
+    await client.put(
+        "/sheets/credentials",
+        json={
+            "service_account_key": service_account_key(
+                "bench@bench.iam.gserviceaccount.com", "bench"
+            )
+        },
+    )
     spreadsheet_id = fake.state.create_spreadsheet("Bench").spreadsheet_id
     connection = (
         await client.post("/sheets/connections", json={"spreadsheet": spreadsheet_id})

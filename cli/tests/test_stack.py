@@ -234,29 +234,11 @@ def test_register_login_create_move_list_through_the_gateway(
     assert str(tracker_pid) in table.stdout
 
 
-def _service_account_key(email: str) -> dict[str, str]:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    return {
-        "type": "service_account",
-        "project_id": "jobhunt-e2e",
-        "private_key_id": "e2e",
-        "private_key": pem.decode(),
-        "client_email": email,
-        "client_id": "1",
-        "token_uri": "https://oauth2.googleapis.com/token",
-    }
-
-
 def test_a_sheet_syncs_both_ways_through_the_gateway(
     gateway_url: str, fake_google: tuple[Any, str], jobhunt: Invoke, cli_env: Path
 ) -> None:
+    from sheets_sync.fake_google import service_account_key  # there: fake_google skips if not
+
     url = gateway_url
     fake, _ = fake_google
     email, password = "sheets-e2e@example.com", "a long enough password"
@@ -273,7 +255,7 @@ def test_a_sheet_syncs_both_ways_through_the_gateway(
     bot = "sync-bot@jobhunt-e2e.iam.gserviceaccount.com"
     uploaded = httpx.put(
         f"{url}/api/sheets/credentials",
-        json={"service_account_key": _service_account_key(bot)},
+        json={"service_account_key": service_account_key(bot)},
         headers=auth,
     )
     assert uploaded.status_code in (200, 201), uploaded.text

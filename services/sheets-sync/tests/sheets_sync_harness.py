@@ -1,4 +1,4 @@
-"""Shared pieces of the sheets-sync tests: a service-account key and the test harness.
+"""Shared pieces of the sheets-sync tests: the test harness.
 
 A uniquely named module (not conftest) so a whole-repository run, where several
 conftest modules exist, always imports this one.
@@ -6,43 +6,15 @@ conftest modules exist, always imports this one.
 
 from __future__ import annotations
 
-import uuid
-from functools import cache
 from typing import Any
 
 import gspread
 import httpx
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from google.oauth2.credentials import Credentials
 
 from sheets_sync.config import Settings
-from sheets_sync.fake_google import FakeGoogle
+from sheets_sync.fake_google import FakeGoogle, service_account_key
 from sheets_sync.google_client import RequestCounter, RetryingHTTPClient
-
-
-@cache
-def _rsa_pem() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-
-
-def service_account_key(
-    email: str = "sync-bot@jobhunt-test.iam.gserviceaccount.com",
-) -> dict[str, Any]:
-    return {
-        "type": "service_account",
-        "project_id": "jobhunt-test",
-        "private_key_id": uuid.uuid4().hex,
-        "private_key": _rsa_pem(),
-        "client_email": email,
-        "client_id": "1234567890",
-        "token_uri": "https://oauth2.googleapis.com/token",
-    }
 
 
 class Harness:

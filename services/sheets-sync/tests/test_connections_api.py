@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sheets_sync_harness import Harness, service_account_key
+from sheets_sync_harness import Harness
 from sqlalchemy import select
 
 from jobhunt_common.db import Database
+from sheets_sync.fake_google import service_account_key
 from sheets_sync.models import ServiceAccountCredential
 
 

@@ -200,7 +200,7 @@ def test_credentials_factory_never_mints_tokens_in_fake_mode() -> None:
     assert isinstance(fake, Credentials)
     assert fake.token == "fake:bot@example.com"
 
-    from sheets_sync_harness import service_account_key
+    from sheets_sync.fake_google import service_account_key
 
     real = make_credentials(
         service_account_key(), Settings(google_token_url="http://127.0.0.1:9/token")

@@ -8,6 +8,7 @@ it, and create spreadsheets, inject faults and read request counters under ``/_f
 """
 
 from sheets_sync.fake_google.app import FakeGoogle, FaultPlan
+from sheets_sync.fake_google.keys import service_account_key
 from sheets_sync.fake_google.server import BackgroundServer, serve
 
-__all__ = ["BackgroundServer", "FakeGoogle", "FaultPlan", "serve"]
+__all__ = ["BackgroundServer", "FakeGoogle", "FaultPlan", "serve", "service_account_key"]
