@@ -9,6 +9,7 @@ late, a key made by another process), so the service never crash-loops on it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import AliasChoices
@@ -64,24 +65,25 @@ def database_url_problem(settings: ServiceSettings) -> str | None:
     return None
 
 
-def key_file_problem(settings: ServiceSettings, field: str, path: Path) -> str | None:
-    """Why the key file ``path`` (set by ``field``) is unusable; ``None`` if it reads."""
+def key_file_problem(
+    settings: ServiceSettings, field: str, path: Path, load: Callable[[Path], object]
+) -> str | None:
+    """Why the key file ``path`` (set by ``field``) cannot be read or ``load``ed, naming the
+    setting; ``None`` if it can."""
     try:
         path.read_bytes()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         return f"{env_name(settings, field)}={path} cannot be read ({reason})"
+    try:
+        load(path)
+    except (ValueError, TypeError) as exc:
+        return f"{env_name(settings, field)}={path} is not usable: {exc}"
     return None
 
 
 def public_key_problem(settings: ServiceSettings) -> str | None:
     """Why the JWT public key cannot verify tokens, naming the setting; ``None`` if it can."""
-    path = settings.public_key_path
-    problem = key_file_problem(settings, "jwt_public_key_file", path)
-    if problem is not None:
-        return problem
-    try:
-        load_public_key(path)
-    except ValueError as exc:
-        return f"{env_name(settings, 'jwt_public_key_file')}={path} is not usable: {exc}"
-    return None
+    return key_file_problem(
+        settings, "jwt_public_key_file", settings.public_key_path, load_public_key
+    )

@@ -7,7 +7,7 @@ from fastapi import APIRouter, FastAPI
 
 from jobhunt_common import TokenSigner, create_service_app
 from jobhunt_common.auth import load_private_key
-from jobhunt_common.preflight import ConfigurationError, env_name, key_file_problem
+from jobhunt_common.preflight import ConfigurationError, key_file_problem
 from tracker.accounts.router import router as accounts_router
 from tracker.analytics.router import router as analytics_router
 from tracker.applications.router import router as applications_router
@@ -34,19 +34,6 @@ async def _load_credentials(app: FastAPI) -> None:
         memory_cost=settings.argon2_memory_kib,
         parallelism=settings.argon2_parallelism,
     )
-
-
-def _private_key_problem(settings: Settings) -> str | None:
-    """Why the signing key cannot sign tokens, naming the setting; ``None`` if it can."""
-    path = settings.private_key_path
-    problem = key_file_problem(settings, "jwt_private_key_file", path)
-    if problem is not None:
-        return problem
-    try:
-        load_private_key(path)
-    except (ValueError, TypeError) as exc:
-        return f"{env_name(settings, 'jwt_private_key_file')}={path} is not usable: {exc}"
-    return None
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -76,7 +63,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         migrations_dir=MIGRATIONS_DIR,
         on_startup=[_load_credentials],
     )
-    key_problem = _private_key_problem(settings)
+    key_problem = key_file_problem(
+        settings, "jwt_private_key_file", settings.private_key_path, load_private_key
+    )
     if key_problem is not None:
         raise ConfigurationError(key_problem)
     return app
