@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import random
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -22,6 +23,7 @@ from keyword_analyzer.extraction.tagger import (
     bilou,
     default_tagger,
     features,
+    lines_words,
     spans_of,
     tokens_of,
     vocabulary_hits,
@@ -65,6 +67,10 @@ def test_tokens_split_brackets_and_trailing_punctuation() -> None:
         "v1.2.",
         "Go. Rust",
         "x .NET",
+        "Key tasks:.",
+        "a,. b",
+        ".,b",
+        "5,800.",
     ],
 )
 def test_the_fast_tokenizer_path_agrees_with_the_full_pattern(line: str) -> None:
@@ -73,6 +79,33 @@ def test_the_fast_tokenizer_path_agrees_with_the_full_pattern(line: str) -> None
         line + " plain words, no period"
     )
     assert [word for word, _ in tokens_of(line)] == words_of(line)
+
+
+def test_the_tokenizers_agree_with_the_full_pattern_on_random_text() -> None:
+    """Seeded random strings of the characters that decide token bounds: ``words_of`` per
+    line and ``lines_words`` over many lines both give ``_TOKEN_RE``'s tokens."""
+    rng = random.Random(7)
+    alphabet = [*"ab1.,;:!?()[] -/#+é", "\t", "\xa0", "\u2028", "\n"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        lines = text.split("\n")
+        expected = [tagger_module._TOKEN_RE.findall(line) for line in lines]
+        assert [words_of(line) for line in lines] == expected
+        assert lines_words(text) == ["\n", *(w for ws in expected for w in (*ws, "\n"))]
+
+
+def test_tagging_a_text_is_tagging_its_lines() -> None:
+    tagger = default_tagger()
+    text = "\n".join(line for line, _ in POSTING)
+    sections = [section for _, section in POSTING]
+    lines = [(words_of(line), section) for line, section in POSTING]
+    wanted = {"python", "sql", "kafka", "streams", "degree", "jobs"}
+    spans, supported = tagger.tag_text(text, sections, wanted, 0.2)
+    assert (spans, supported) == tagger.tag_lines(lines, wanted, 0.2)
+    assert sum(map(len, spans)) > 3
+    assert supported
+    with pytest.raises(ValueError, match="2 lines of tokens for 1 sections"):
+        tagger.tag_text("Python\nSQL", ["requirements"])
 
 
 def test_a_skill_ending_a_sentence_is_not_tagged_again_with_its_period(

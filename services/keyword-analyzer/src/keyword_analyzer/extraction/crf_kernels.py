@@ -1,7 +1,8 @@
 """The span tagger's loops over every token of a posting, compiled with numba.
 
-Emission sums, Viterbi and forward-backward of a first-order linear-chain CRF over all
-lines of a posting at once (lines are ``starts[i]:ends[i]``, with padding between them).
+Vocabulary hits, emission sums, Viterbi and forward-backward of a first-order
+linear-chain CRF over all lines of a posting at once (lines are ``starts[i]:ends[i]``,
+one padding position apart).
 In Python they cost more than all the rest of extraction; compiled they take tens of
 microseconds. numba caches the machine code on disk (next to this file, or under
 ``NUMBA_CACHE_DIR``), so only the first start on a machine compiles (about 3 s).
@@ -30,29 +31,85 @@ def _compiled(function: F) -> F:
 
 
 @_compiled
+def hit_codes(
+    ids: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    roots: np.ndarray,
+    first_child: np.ndarray,
+    child_ids: np.ndarray,
+    children: np.ndarray,
+    complete: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """The vocabulary hit of every position, 0/1/2 for O/B/I (3 outside the lines): per
+    line, the longest wording starting at each free position, walked in a trie over
+    vocabulary token ids (``ids``, -1 for a word in no wording). ``roots[id]`` is the
+    node a wording's first token leads to (0 if none); node ``n``'s further children are
+    ``children[first_child[n]:first_child[n + 1]]``, by ascending ``child_ids``."""
+    codes = np.full(ids.shape[0], 3, np.int64)
+    for line in range(starts.shape[0]):
+        first, end = starts[line], ends[line]
+        codes[first:end] = 0
+        i = first
+        while i < end:
+            if ids[i] < 0 or roots[ids[i]] == 0:
+                i += 1
+                continue
+            node, size, j = roots[ids[i]], 0, i + 1
+            if complete[node]:
+                size = 1
+            while j < end and ids[j] >= 0:
+                low, high = first_child[node], first_child[node + 1]
+                while low < high:
+                    middle = (low + high) // 2
+                    if child_ids[middle] < ids[j]:
+                        low = middle + 1
+                    else:
+                        high = middle
+                if low == first_child[node + 1] or child_ids[low] != ids[j]:
+                    break
+                node = children[low]
+                j += 1
+                if complete[node]:
+                    size = j - i
+            if size == 0:
+                i += 1
+                continue
+            codes[i] = 1
+            codes[i + 1 : i + size] = 2
+            i += size
+    return codes
+
+
+@_compiled
 def emissions_of(
     table: np.ndarray,
     rows: np.ndarray,
     hits: np.ndarray,
     hit_weights: np.ndarray,
-    by_line: np.ndarray,
+    by_section: np.ndarray,
+    sections: np.ndarray,
     bos: np.ndarray,
     eos: np.ndarray,
     starts: np.ndarray,
     ends: np.ndarray,
 ) -> np.ndarray:  # pragma: no cover - compiled
     """The score of every label at every position (0 on padding): slot k of the word at
-    p + 2 - k and the vocabulary hit at p + k - 2 speak for p, with the line's section
-    and the line's first and last token's weights."""
+    p + 2 - k and the vocabulary hit at p + k - 2 speak for p when they are on its line,
+    with the section's weights (``by_section[sections[line]]``) and the line's first and
+    last token's."""
     size = table.shape[2]
     scores = np.zeros((rows.shape[0], size))
     for line in range(starts.shape[0]):
         first, end = starts[line], ends[line]
         for p in range(first, end):
             for y in range(size):
-                value = by_line[line, y]
+                value = by_section[sections[line], y]
                 for k in range(5):
-                    value += table[rows[p + 2 - k], k, y] + hit_weights[k, hits[p + k - 2], y]
+                    if first <= p + 2 - k < end:
+                        value += table[rows[p + 2 - k], k, y]
+                    if first <= p + k - 2 < end:
+                        value += hit_weights[k, hits[p + k - 2], y]
                 if p == first:
                     value += bos[y]
                 if p == end - 1:
@@ -147,3 +204,35 @@ def inside(
             for x in range(size):
                 beta[x] = step[x] / norm
     return out
+
+
+@_compiled
+def spans_in(
+    path: np.ndarray, starts: np.ndarray, ends: np.ndarray, kinds: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled
+    """The spans of a BILOU path as rows (line, first, last), token positions counted from
+    the line's start: ``tagger.spans_of`` of every line. ``kinds`` gives each label's
+    letter as 0/1/2/3/4 for O/B/I/L/U."""
+    found = np.empty((path.shape[0], 3), np.int64)
+    count = 0
+    for line in range(starts.shape[0]):
+        first, end = starts[line], ends[line]
+        opened = -1
+        for p in range(first, end + 1):
+            kind = kinds[path[p]] if p < end else 0
+            if (kind == 2 or kind == 3) and opened >= 0:
+                if kind == 3:
+                    found[count, 0], found[count, 1], found[count, 2] = line, opened, p - first
+                    count += 1
+                    opened = -1
+                continue
+            if opened >= 0:
+                found[count, 0], found[count, 1], found[count, 2] = line, opened, p - first - 1
+                count += 1
+            opened = -1
+            if kind == 4:
+                found[count, 0], found[count, 1], found[count, 2] = line, p - first, p - first
+                count += 1
+            elif kind == 1:
+                opened = p - first
+    return found[:count]

@@ -26,7 +26,7 @@ from keyword_analyzer.extraction.sections import (
     heading_section,
     required_of,
 )
-from keyword_analyzer.extraction.tagger import SpanTagger, tokens_of, words_of
+from keyword_analyzer.extraction.tagger import SpanTagger, tokens_of
 from keyword_analyzer.extraction.taxonomy import (
     END,
     Skill,
@@ -130,6 +130,8 @@ class Extractor:
         """Add the tagger's spans; return the words whose probability of being in a span
         reaches ``TAGGER_VETO`` somewhere (among those of keywords it may veto)."""
         assert self.tagger is not None
+        if not lines:
+            return set()
         by_term = {k.term.lower(): k for k in found.values()}
         for keyword in found.values():
             for variant in keyword.variants:
@@ -141,18 +143,16 @@ class Extractor:
             if keyword.category in VETOED_CATEGORIES
             for word in keyword.term.lower().split()
         }
-        kept: list[tuple[int, str, Section]] = []
-        batch: list[tuple[list[str], str]] = []
         tagged_spans: list[tuple[int, int]] = []
         # Per keyword the wording the tagger tagged, "" when it tagged the term itself.
         tagged_wordings: dict[int, tuple[Keyword, str]] = {}
-        for start, line, section in lines:
-            words = words_of(line)
-            if words:
-                kept.append((start, line, section))
-                batch.append((words, SECTION_VALUE[section]))
-        spans, supported = self.tagger.tag_lines(batch, wanted, TAGGER_VETO)
-        for (start, line, section), line_spans in zip(kept, spans, strict=True):
+        spans, supported = self.tagger.tag_text(
+            "\n".join([line for _, line, _ in lines]),
+            [SECTION_VALUE[section] for _, _, section in lines],
+            wanted,
+            TAGGER_VETO,
+        )
+        for (start, line, section), line_spans in zip(lines, spans, strict=True):
             # Offsets only for the few lines with a span.
             tokens = tokens_of(line) if line_spans else []
             for first, last in line_spans:

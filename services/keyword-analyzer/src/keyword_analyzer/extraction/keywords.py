@@ -9,8 +9,9 @@ an uncurated keyword inside it.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from keyword_analyzer.extraction.sections import Section
 from keyword_analyzer.extraction.taxonomy import USER_LOGIT, Taxonomy
@@ -59,17 +60,23 @@ def absorb(found: dict[str, Keyword], tagged_spans: list[tuple[int, int]]) -> No
         return
     tagged_spans.sort()
     starts = [s for s, _ in tagged_spans]
+    # A longer span around [start, end) starts before it and ends at or after its end, or
+    # starts with it and ends after it: the furthest end of the spans starting before each
+    # position answers the first case, the last span starting there the second.
+    furthest = list(accumulate((e for _, e in tagged_spans), max))
+
+    def inside_longer(start: int, end: int) -> bool:
+        before = bisect_left(starts, start)
+        if before and furthest[before - 1] >= end:
+            return True
+        at = bisect_right(starts, start, before)
+        return at > before and tagged_spans[at - 1][1] > end
+
     for key in [k for k, kw in found.items() if kw.category in VETOED_CATEGORIES]:
         keyword = found[key]
         if keyword.tagged or keyword.prior_logit >= USER_LOGIT:
             continue
-        if all(
-            any(
-                e >= end and e - s > end - start
-                for s, e in tagged_spans[: bisect_right(starts, start)]
-            )
-            for start, end in keyword.spans
-        ):
+        if all(inside_longer(start, end) for start, end in keyword.spans):
             del found[key]
 
 

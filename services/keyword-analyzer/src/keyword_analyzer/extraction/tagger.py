@@ -25,12 +25,19 @@ import threading
 from collections.abc import Collection, Iterable, Sequence
 from functools import cache
 from importlib import resources
+from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
 import pycrfsuite
 
-from keyword_analyzer.extraction.crf_kernels import emissions_of, inside, viterbi
+from keyword_analyzer.extraction.crf_kernels import (
+    emissions_of,
+    hit_codes,
+    inside,
+    spans_in,
+    viterbi,
+)
 from keyword_analyzer.extraction.taxonomy import common_words
 
 # A word (inner punctuation kept: "m/f/d", "Node.js", "a,b"), or one bracket, comma or
@@ -40,7 +47,13 @@ _WORD = r"(?:[^\s,;:!?()\[\].]+|\.(?=[^\s,;:!?()\[\]]))+"
 _TOKEN_RE = re.compile(_WORD + r"(?:[,;:!?]+" + _WORD + r")*|\S")
 # The same on a line where no word ends in a period: a third faster.
 _PLAIN_TOKEN_RE = re.compile(r"[^\s,;:!?()\[\]]+(?:[,;:!?]+[^\s,;:!?()\[\]]+)*|\S")
-_FINAL_PERIOD = re.compile(r"[^\s,;:!?()\[\]]\.(?:[\s,;:!?()\[\]]|$)")
+# Both on many lines at once: a line break is a token of its own, the padding between lines.
+_LINES_TOKEN_RES = {
+    pattern: re.compile(pattern.pattern + r"|\n") for pattern in (_TOKEN_RE, _PLAIN_TOKEN_RE)
+}
+# Where a period ends a word the two differ: the same only with every period that is no
+# word's (before a space, punctuation, a bracket or the end) alone between spaces.
+_FINAL_PERIOD = re.compile(r"\.(?<=\S\.)(?=[\s,;:!?()\[\]]|$)|\.(?=[,;:!?()\[\]])")
 _MAX_WORDING_TOKENS = 5
 _SHAPE_RUNS = re.compile(r"(.)\1+")
 _SHAPE_TABLE = str.maketrans(
@@ -51,6 +64,12 @@ _SHAPE_TABLE = str.maketrans(
 
 def _token_pattern(line: str) -> re.Pattern[str]:
     return _TOKEN_RE if _FINAL_PERIOD.search(line) else _PLAIN_TOKEN_RE
+
+
+def lines_words(text: str) -> list[str]:
+    """``words_of`` of every line of ``text`` in one list, each line break a token of its own
+    (``"\\n"``), with one more line break before and after: the layout the tagger scores."""
+    return ["\n", *_LINES_TOKEN_RES[_token_pattern(text)].findall(text), "\n"]
 
 
 def tokens_of(line: str) -> list[tuple[str, int]]:
@@ -108,20 +127,53 @@ def _word_features(word: str) -> tuple[list[str], str, str, str, str, str, str, 
 
 
 class Vocabulary:
-    """Wordings (lower-case tokens joined by spaces) and the longest one per first token."""
+    """Wordings (lower-case tokens joined by spaces) and the longest one per first token;
+    for the compiled walk, an id per token (``ids``) and a trie over those ids."""
 
     def __init__(self, wordings: Iterable[str]) -> None:
         self.wordings = frozenset(wordings)
         self.longest: dict[str, int] = {}
-        # The two-token and longer beginnings of wordings, for a walk without retries.
-        self.prefixes: set[str] = set()
-        for wording in self.wordings:
+        self.ids: dict[str, int] = {}
+        children: list[dict[int, int]] = [{}]
+        complete = [False]
+        for wording in sorted(self.wordings):
             tokens = wording.split(" ")
             size = min(len(tokens), _MAX_WORDING_TOKENS)
             if size > self.longest.get(tokens[0], 0):
                 self.longest[tokens[0]] = size
-            for k in range(2, size + 1):
-                self.prefixes.add(" ".join(tokens[:k]))
+            if len(tokens) > _MAX_WORDING_TOKENS:
+                continue  # never looked for
+            node = 0
+            for token in tokens:
+                token_id = self.ids.setdefault(token, len(self.ids))
+                child = children[node].get(token_id)
+                if child is None:
+                    child = children[node][token_id] = len(children)
+                    children.append({})
+                    complete.append(False)
+                node = child
+            complete[node] = True
+        roots = np.zeros(len(self.ids), np.int64)
+        for token_id, node in children[0].items():
+            roots[token_id] = node
+        self.trie = _Trie(
+            roots,
+            np.cumsum([0] + [len(c) for c in children]),
+            np.array([i for c in children for i in sorted(c)], np.int64),
+            np.array([c[i] for c in children for i in sorted(c)], np.int64),
+            np.array(complete),
+        )
+
+
+class _Trie(NamedTuple):
+    """The vocabulary's wordings as a trie over token ids, in the arrays
+    ``crf_kernels.hit_codes`` walks."""
+
+    roots: np.ndarray
+    first_child: np.ndarray
+    child_ids: np.ndarray
+    children: np.ndarray
+    complete: np.ndarray
 
 
 def vocabulary_hits(lowered: Sequence[str], vocabulary: Vocabulary) -> list[str]:
@@ -185,9 +237,9 @@ _SLOT_PARTS: tuple[tuple[int, ...] | None, ...] = ((4,), (2, 6, 8), None, (1, 5,
 
 class _Words(dict[str, int]):
     """Word -> row of the per-word arrays, filled on first sight: ``table``, the word's
-    summed weights per label in each of ``_SLOT_PARTS``; ``longest``, the most tokens of
-    a vocabulary wording it starts (0 if none of two or more); ``single``, whether it is
-    a one-word wording. Row 0 is the padding between lines."""
+    summed weights per label in each of ``_SLOT_PARTS``; ``ids``, the vocabulary id of
+    its lower case (-1 if no wording has it). Row 0 is the padding between lines (a line
+    break, or the empty word)."""
 
     def __init__(
         self,
@@ -198,26 +250,22 @@ class _Words(dict[str, int]):
     ) -> None:
         super().__init__()
         self.table = np.zeros((1024, 5, labels))
-        self.longest = np.zeros(1024, np.intp)
-        self.single = np.zeros(1024, np.intp)
-        # (row << 32 | next row) -> whether the two words begin a wording.
-        self.pairs: dict[int, bool] = {}
+        self.ids = np.full(1024, -1, np.int64)
         self.lowers: list[str] = [""]
         self.by_lower: dict[str, list[int]] = {}
         self._weights = weights
         self._vocabulary = vocabulary
         self._lock = lock
-        self[""] = 0
+        self[""] = self["\n"] = 0
 
     def __missing__(self, word: str) -> int:
         with self._lock:
             if word in self:
                 return dict.__getitem__(self, word)
-            row = len(self)
+            row = len(self.lowers)
             if row >= len(self.table):
                 self.table = np.concatenate([self.table, np.zeros_like(self.table)])
-                self.longest = np.concatenate([self.longest, np.zeros_like(self.longest)])
-                self.single = np.concatenate([self.single, np.zeros_like(self.single)])
+                self.ids = np.concatenate([self.ids, np.full_like(self.ids, -1)])
             parts = _word_features(word)
             slots = self.table[row]
             for slot, indices in enumerate(_SLOT_PARTS):
@@ -229,9 +277,7 @@ class _Words(dict[str, int]):
             lower = word.lower()
             self.lowers.append(lower)
             self.by_lower.setdefault(lower, []).append(row)
-            longest = self._vocabulary.longest.get(lower, 0)
-            self.longest[row] = longest if longest > 1 else 0
-            self.single[row] = lower in self._vocabulary.wordings
+            self.ids[row] = self._vocabulary.ids.get(lower, -1)
             self[word] = row
             return row
 
@@ -263,6 +309,7 @@ class SpanTagger:
         self.vocabulary = vocabulary
         self.labels = tuple(sorted(info.labels, key=lambda label: int(info.labels[label])))
         self._o = self.labels.index("O")
+        self._kinds = np.array(["OBILU".index(label) for label in self.labels], np.int64)
         size = len(self.labels)
         self._weights: dict[str, np.ndarray] = {}
         for (attribute, label), weight in info.state_features.items():
@@ -275,13 +322,17 @@ class SpanTagger:
         zero = self._zero = np.zeros(size)
         self._bos = self._weights.get("BOS", zero)
         self._eos = self._weights.get("EOS", zero)
-        # Per offset, the vocabulary hit O/B/I, and a fourth zero row for padding.
+        # Per offset, the vocabulary hit O/B/I, and a fourth zero row for outside a line.
         self._hits = np.array(
             [
                 [self._weights.get(f"{name}={label}", zero) for label in HIT_LABELS] + [zero]
                 for name in _HIT_FEATURES
             ]
         )
+        # The sections' weights by index (0: a section the model never saw, no weights).
+        known = sorted(name for name in self._weights if name.startswith("sec="))
+        self._section_of = {name.removeprefix("sec="): k + 1 for k, name in enumerate(known)}
+        self._by_section = np.array([zero] + [self._weights[name] for name in known])
         self._lock = threading.Lock()
         self._words = self._new_words()
 
@@ -289,69 +340,41 @@ class SpanTagger:
         return _Words(self._weights, len(self.labels), self.vocabulary, self._lock)
 
     def emissions(self, lines: Sequence[tuple[Sequence[str], str]]) -> _Scored:
-        """The emission scores of all lines' tokens, two padding tokens apart."""
+        """The emission scores of all lines' tokens, one padding position apart."""
+        flat: list[str] = ["\n"]
+        for tokens, _section in lines:
+            flat += tokens
+            flat.append("\n")
+        return self._score(flat, [section for _tokens, section in lines])
+
+    def _score(self, flat: list[str], sections: Sequence[str]) -> _Scored:
+        """The emission scores of ``flat``: lines of tokens, each line between two line
+        breaks (or empty words), one section per line."""
         words = self._words
         if len(words) > _MAX_WORDS:
             words = self._words = self._new_words()
-        flat: list[str] = ["", ""]
-        firsts: list[int] = []
-        sections: list[str] = []
-        for tokens, section in lines:
-            firsts.append(len(flat))
-            flat += tokens
-            flat += ("", "")
-            sections.append(section)
         rows = np.fromiter(map(words.__getitem__, flat), np.intp, len(flat))
-        hits = self._hit_codes(words, rows, flat)
-        zero = self._zero
-        by_line = np.array([self._weights.get("sec=" + section, zero) for section in sections])
-        starts = np.array(firsts, np.int64)
-        ends = starts + np.array([len(tokens) for tokens, _ in lines], np.int64)
+        padding = rows == 0
+        breaks = np.flatnonzero(padding)
+        if len(breaks) != len(sections) + 1 or not padding[0] or not padding[-1]:
+            raise ValueError(f"{len(breaks) - 1} lines of tokens for {len(sections)} sections")
+        starts, ends = breaks[:-1] + 1, breaks[1:]
+        trie = self.vocabulary.trie
+        hits = hit_codes(words.ids[rows], starts, ends, *trie)
+        section_of = self._section_of
         scores = emissions_of(
             words.table,
             rows,
             hits,
             self._hits,
-            by_line.reshape(len(lines), len(zero)),
+            self._by_section,
+            np.fromiter(map(section_of.get, sections, repeat(0)), np.intp, len(sections)),
             self._bos,
             self._eos,
             starts,
             ends,
         )
-        return _Scored(scores, hits == 3, starts, ends, rows, words, hits)
-
-    def _hit_codes(self, words: _Words, rows: np.ndarray, flat: list[str]) -> np.ndarray:
-        """``vocabulary_hits`` of every line of ``flat`` at once, as 0/1/2 for O/B/I and 3 on
-        padding: one-word hits from the table, longer ones walked."""
-        codes: np.ndarray = words.single[rows]
-        codes[rows == 0] = 3
-        wordings, prefixes = self.vocabulary.wordings, self.vocabulary.prefixes
-        starts = np.flatnonzero(words.longest[rows])
-        # Most starts fail on the second word: a per-pair verdict, cached, rules them out.
-        pairs = words.pairs
-        covered = -1
-        for i, key in zip(
-            starts.tolist(), ((rows[starts] << 32) | rows[starts + 1]).tolist(), strict=True
-        ):
-            if i <= covered:
-                continue
-            known = pairs.get(key)
-            if known is None:
-                known = pairs[key] = f"{flat[i]} {flat[i + 1]}".lower() in prefixes
-            if not known:
-                continue
-            prefix, size = flat[i].lower(), 0
-            for j in range(i + 1, i + _MAX_WORDING_TOKENS):
-                prefix += " " + flat[j].lower()
-                if prefix not in prefixes:
-                    break
-                if prefix in wordings:
-                    size = j - i + 1
-            if size:
-                codes[i] = 1
-                codes[i + 1 : i + size] = 2
-                covered = i + size - 1
-        return codes
+        return _Scored(scores, padding, starts, ends, rows, words, hits)
 
     def tag_lines(
         self,
@@ -362,25 +385,34 @@ class SpanTagger:
         """The spans (first and last token) of the Viterbi path in each line, and the
         lower-case words in ``wanted`` whose probability of being in a span (1 - P(O))
         reaches ``threshold`` somewhere."""
-        scored = self.emissions(lines)
+        return self._decode(self.emissions(lines), wanted, threshold)
+
+    def tag_text(
+        self,
+        text: str,
+        sections: Sequence[str],
+        wanted: Collection[str] = (),
+        threshold: float = 0.5,
+    ) -> tuple[list[list[tuple[int, int]]], set[str]]:
+        """``tag_lines`` of the lines of ``text`` (split on line breaks, one section each)
+        as ``words_of`` splits them, tokenized in one pass."""
+        return self._decode(self._score(lines_words(text), sections), wanted, threshold)
+
+    def _decode(
+        self, scored: _Scored, wanted: Collection[str], threshold: float
+    ) -> tuple[list[list[tuple[int, int]]], set[str]]:
         starts, ends = scored.starts, scored.ends
         path = viterbi(scored.scores, starts, ends, self._transition)
-        spans: list[list[tuple[int, int]]] = [[] for _ in lines]
-        outside = path == self._o
-        outside[scored.padding] = True
-        if not outside.all():
-            labels = self.labels
-            busy = np.searchsorted(starts, np.flatnonzero(~outside), side="right") - 1
-            for line in np.unique(busy).tolist():
-                first, end = starts[line], ends[line]
-                spans[line] = spans_of([labels[y] for y in path[first:end].tolist()])
+        spans: list[list[tuple[int, int]]] = [[] for _ in starts]
+        for line, first, last in spans_in(path, starts, ends, self._kinds).tolist():
+            spans[line].append((first, last))
         supported: set[str] = set()
         words = scored.words
-        wanted_rows = [row for word in wanted for row in words.by_lower.get(word, ())]
+        wanted_rows = {row for word in wanted for row in words.by_lower.get(word, ())}
         if wanted_rows:
             probabilities = inside(scored.scores, starts, ends, self._exp_transition, self._o)
-            hit = scored.rows[(probabilities >= threshold) & np.isin(scored.rows, wanted_rows)]
-            supported = {words.lowers[row] for row in hit.tolist()}
+            likely = set(scored.rows[probabilities >= threshold].tolist())
+            supported = {words.lowers[row] for row in likely & wanted_rows}
         return spans, supported
 
     def tag(self, tokens: Sequence[str], section: str) -> list[str]:
