@@ -168,13 +168,21 @@ def make_token(token_signer: TokenSigner) -> Callable[..., str]:
     return make
 
 
+# What the deployments give a service to start (the CLI's ready timeout, the pods'
+# startup probe): 60 s.
+STARTUP_TIMEOUT_SECONDS = 60.0
+
+
 @asynccontextmanager
 async def app_client(
     app: FastAPI, *, base_url: str = "http://testserver", **kwargs: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """An ``httpx.AsyncClient`` over ``ASGITransport`` with the app's lifespan running."""
+    """An ``httpx.AsyncClient`` over ``ASGITransport`` with the app's lifespan running.
+
+    Start-up may take its time: on a machine's first start the keyword analyzer compiles
+    its kernels (about 10 s on two slow cores) before numba's disk cache has them."""
     async with (
-        LifespanManager(app) as manager,
+        LifespanManager(app, startup_timeout=STARTUP_TIMEOUT_SECONDS) as manager,
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=manager.app), base_url=base_url, **kwargs
         ) as client,
