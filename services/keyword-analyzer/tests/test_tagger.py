@@ -14,7 +14,7 @@ import numpy as np
 import pycrfsuite
 import pytest
 
-from keyword_analyzer.extraction import Extractor, crf_kernels, default_taxonomy
+from keyword_analyzer.extraction import Extractor, crf_kernels, default_taxonomy, word_kernels
 from keyword_analyzer.extraction import tagger as tagger_module
 from keyword_analyzer.extraction.keywords import Keyword, absorb
 from keyword_analyzer.extraction.tagger import (
@@ -23,7 +23,6 @@ from keyword_analyzer.extraction.tagger import (
     bilou,
     default_tagger,
     features,
-    lines_words,
     spans_of,
     tokens_of,
     vocabulary_hits,
@@ -81,31 +80,85 @@ def test_the_fast_tokenizer_path_agrees_with_the_full_pattern(line: str) -> None
     assert [word for word, _ in tokens_of(line)] == words_of(line)
 
 
+def _compiled_tokens(text: str, bounds: list[tuple[int, int]]) -> list[list[tuple[str, int]]]:
+    """The compiled tokenizer's tokens and offsets of each line ``text[start:end]``."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+    array = np.array(bounds, np.int64).reshape(len(bounds), 2)
+    starts, ends = word_kernels.tokenize(
+        codes, array[:, 0].copy(), array[:, 1].copy(), word_kernels.WHITESPACE
+    )
+    lines: list[list[tuple[str, int]]] = []
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        if start < 0:
+            lines.append([])
+        else:
+            lines[-1].append((text[start:end], start))
+    assert lines.pop() == []  # the padding after the last line
+    return lines
+
+
 def test_the_tokenizers_agree_with_the_full_pattern_on_random_text() -> None:
-    """Seeded random strings of the characters that decide token bounds: ``words_of`` per
-    line and ``lines_words`` over many lines both give ``_TOKEN_RE``'s tokens."""
+    """Seeded random strings of the characters that decide token bounds: ``words_of``,
+    ``tokens_of`` and the compiled tokenizer all give ``_TOKEN_RE``'s tokens."""
     rng = random.Random(7)
-    alphabet = [*"ab1.,;:!?()[] -/#+é", "\t", "\xa0", "\u2028", "\n"]
+    alphabet = [*"ab1.,;:!?()[] -/#+é", "\t", "\xa0", "\u2028", "\ud800", "\U0001f600", "\n"]
     for _ in range(20_000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
-        lines = text.split("\n")
-        expected = [tagger_module._TOKEN_RE.findall(line) for line in lines]
-        assert [words_of(line) for line in lines] == expected
-        assert lines_words(text) == ["\n", *(w for ws in expected for w in (*ws, "\n"))]
+        bounds, start = [], 0
+        for line in text.split("\n"):
+            bounds.append((start, start + len(line)))
+            start += len(line) + 1
+        expected = [
+            [(m.group(), s + m.start()) for m in tagger_module._TOKEN_RE.finditer(text[s:e])]
+            for s, e in bounds
+        ]
+        assert [[(w, s + o) for w, o in tokens_of(text[s:e])] for s, e in bounds] == expected
+        assert [words_of(text[s:e]) for s, e in bounds] == [[w for w, _ in ws] for ws in expected]
+        assert _compiled_tokens(text, bounds) == expected
 
 
 def test_tagging_a_text_is_tagging_its_lines() -> None:
     tagger = default_tagger()
     text = "\n".join(line for line, _ in POSTING)
+    bounds, start = [], 0
+    for line, _ in POSTING:
+        bounds.append((start, start + len(line)))
+        start += len(line) + 1
     sections = [section for _, section in POSTING]
     lines = [(words_of(line), section) for line, section in POSTING]
     wanted = {"python", "sql", "kafka", "streams", "degree", "jobs"}
-    spans, supported = tagger.tag_text(text, sections, wanted, 0.2)
-    assert (spans, supported) == tagger.tag_lines(lines, wanted, 0.2)
-    assert sum(map(len, spans)) > 3
+    spans, supported = tagger.tag_text(text, bounds, sections, wanted, 0.2)
+    line_spans, line_supported = tagger.tag_lines(lines, wanted, 0.2)
+    expected = []
+    for number, ((s, _), (line, _)) in enumerate(zip(bounds, POSTING, strict=True)):
+        tokens = tokens_of(line)
+        for first, last in line_spans[number]:
+            end = s + tokens[last][1] + len(tokens[last][0])
+            expected.append((number, s + tokens[first][1], end))
+    assert spans == expected
+    assert len(spans) > 3
+    assert supported == line_supported
     assert supported
-    with pytest.raises(ValueError, match="2 lines of tokens for 1 sections"):
-        tagger.tag_text("Python\nSQL", ["requirements"])
+    with pytest.raises(ValueError, match="1 lines of tokens for 2 sections"):
+        tagger.tag_text("Python SQL", [(0, 10)], ["requirements", "preamble"])
+
+
+def test_the_word_table_grows_and_keeps_every_words_row() -> None:
+    """Thousands of new words: the compiled table rehashes and its arena grows, and every
+    token still finds the row the word has in the tagger's dictionary."""
+    tagger = default_tagger()
+    words = tagger._current_words()
+    text = " ".join(f"w{n}x{'y' * (n % 7)}" for n in range(6_000))
+    codes = np.frombuffer(text.encode("utf-32-le"), np.uint32)
+    starts, ends = word_kernels.tokenize(
+        codes, np.array([0]), np.array([len(text)]), word_kernels.WHITESPACE
+    )
+    rows = words.rows_of(text, codes, starts, ends)
+    again = words.rows_of(text, codes, starts, ends)
+    assert rows.tolist() == again.tolist()
+    tokens = text.split()
+    assert rows[1:-1].tolist() == [words[token] for token in tokens]
+    assert len(set(rows[1:-1].tolist())) == len(tokens)
 
 
 def test_a_skill_ending_a_sentence_is_not_tagged_again_with_its_period(
@@ -271,4 +324,4 @@ def test_kernels_compile_without_a_writable_cache(monkeypatch: pytest.MonkeyPatc
     def double(values: np.ndarray) -> np.ndarray:
         return values * 2
 
-    assert crf_kernels._compiled(double)(np.arange(3)).tolist() == [0, 2, 4]
+    assert crf_kernels.compiled(double)(np.arange(3)).tolist() == [0, 2, 4]

@@ -5,22 +5,22 @@ linear-chain CRF over all lines of a posting at once (lines are ``starts[i]:ends
 one padding position apart).
 In Python they cost more than all the rest of extraction; compiled they take tens of
 microseconds. numba caches the machine code on disk (next to this file, or under
-``NUMBA_CACHE_DIR``), so only the first start on a machine compiles (about 3 s).
+``NUMBA_CACHE_DIR``), so only the first start on a machine compiles (5 to 10 s).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numba
 import numpy as np
 
-F = TypeVar("F", bound=Callable[..., np.ndarray])
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _compiled(function: F) -> F:
+def compiled(function: F) -> F:
     """``function`` compiled, its machine code cached on disk where numba finds a writable
     place; where it finds none (a read-only install without ``NUMBA_CACHE_DIR``) it is
     compiled at every start instead of failing the import."""
@@ -30,7 +30,7 @@ def _compiled(function: F) -> F:
         return numba.njit(nogil=True)(function)  # type: ignore[return-value]
 
 
-@_compiled
+@compiled
 def hit_codes(
     ids: np.ndarray,
     starts: np.ndarray,
@@ -81,7 +81,7 @@ def hit_codes(
     return codes
 
 
-@_compiled
+@compiled
 def emissions_of(
     table: np.ndarray,
     rows: np.ndarray,
@@ -118,7 +118,7 @@ def emissions_of(
     return scores
 
 
-@_compiled
+@compiled
 def viterbi(
     scores: np.ndarray, starts: np.ndarray, ends: np.ndarray, t: np.ndarray
 ) -> np.ndarray:  # pragma: no cover - compiled
@@ -155,7 +155,7 @@ def viterbi(
     return path
 
 
-@_compiled
+@compiled
 def inside(
     scores: np.ndarray, starts: np.ndarray, ends: np.ndarray, et: np.ndarray, o: int
 ) -> np.ndarray:  # pragma: no cover - compiled
@@ -206,7 +206,7 @@ def inside(
     return out
 
 
-@_compiled
+@compiled
 def spans_in(
     path: np.ndarray, starts: np.ndarray, ends: np.ndarray, kinds: np.ndarray
 ) -> np.ndarray:  # pragma: no cover - compiled

@@ -26,7 +26,7 @@ from keyword_analyzer.extraction.sections import (
     heading_section,
     required_of,
 )
-from keyword_analyzer.extraction.tagger import SpanTagger, tokens_of
+from keyword_analyzer.extraction.tagger import SpanTagger
 from keyword_analyzer.extraction.taxonomy import (
     END,
     Skill,
@@ -147,30 +147,27 @@ class Extractor:
         # Per keyword the wording the tagger tagged, "" when it tagged the term itself.
         tagged_wordings: dict[int, tuple[Keyword, str]] = {}
         spans, supported = self.tagger.tag_text(
-            "\n".join([line for _, line, _ in lines]),
+            text,
+            [(start, start + len(line)) for start, line, _ in lines],
             [SECTION_VALUE[section] for _, _, section in lines],
             wanted,
             TAGGER_VETO,
         )
-        for (start, line, section), line_spans in zip(lines, spans, strict=True):
-            # Offsets only for the few lines with a span.
-            tokens = tokens_of(line) if line_spans else []
-            for first, last in line_spans:
-                s = start + tokens[first][1]
-                e = start + tokens[last][1] + len(tokens[last][0])
-                term = " ".join(text[s:e].split())
-                known = by_term.get(term.lower())
-                if known is None:
-                    key = self._add(
-                        found, None, term, s, e, required_of(section, line), section, OTHER_LOGIT
-                    )
-                    known = by_term[term.lower()] = found[key]
-                known.tagged = True
-                tagged_spans.append((s, e))
-                if term.lower() == known.term.lower():
-                    tagged_wordings[id(known)] = (known, "")
-                else:
-                    tagged_wordings.setdefault(id(known), (known, term))
+        for number, s, e in spans:
+            _, line, section = lines[number]
+            term = " ".join(text[s:e].split())
+            known = by_term.get(term.lower())
+            if known is None:
+                key = self._add(
+                    found, None, term, s, e, required_of(section, line), section, OTHER_LOGIT
+                )
+                known = by_term[term.lower()] = found[key]
+            known.tagged = True
+            tagged_spans.append((s, e))
+            if term.lower() == known.term.lower():
+                tagged_wordings[id(known)] = (known, "")
+            else:
+                tagged_wordings.setdefault(id(known), (known, term))
         for known, wording in tagged_wordings.values():
             if wording:
                 # The wording this posting's tagged span uses names it: "ReactJS" over "React".

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Collection, Iterable, Sequence
+from contextlib import AbstractContextManager
 from functools import cache
 from importlib import resources
 from itertools import repeat
@@ -31,6 +32,7 @@ from typing import NamedTuple
 import numpy as np
 import pycrfsuite
 
+from keyword_analyzer.extraction import word_kernels
 from keyword_analyzer.extraction.crf_kernels import (
     emissions_of,
     hit_codes,
@@ -47,10 +49,6 @@ _WORD = r"(?:[^\s,;:!?()\[\].]+|\.(?=[^\s,;:!?()\[\]]))+"
 _TOKEN_RE = re.compile(_WORD + r"(?:[,;:!?]+" + _WORD + r")*|\S")
 # The same on a line where no word ends in a period: a third faster.
 _PLAIN_TOKEN_RE = re.compile(r"[^\s,;:!?()\[\]]+(?:[,;:!?]+[^\s,;:!?()\[\]]+)*|\S")
-# Both on many lines at once: a line break is a token of its own, the padding between lines.
-_LINES_TOKEN_RES = {
-    pattern: re.compile(pattern.pattern + r"|\n") for pattern in (_TOKEN_RE, _PLAIN_TOKEN_RE)
-}
 # Where a period ends a word the two differ: the same only with every period that is no
 # word's (before a space, punctuation, a bracket or the end) alone between spaces.
 _FINAL_PERIOD = re.compile(r"\.(?<=\S\.)(?=[\s,;:!?()\[\]]|$)|\.(?=[,;:!?()\[\]])")
@@ -64,12 +62,6 @@ _SHAPE_TABLE = str.maketrans(
 
 def _token_pattern(line: str) -> re.Pattern[str]:
     return _TOKEN_RE if _FINAL_PERIOD.search(line) else _PLAIN_TOKEN_RE
-
-
-def lines_words(text: str) -> list[str]:
-    """``words_of`` of every line of ``text`` in one list, each line break a token of its own
-    (``"\\n"``), with one more line break before and after: the layout the tagger scores."""
-    return ["\n", *_LINES_TOKEN_RES[_token_pattern(text)].findall(text), "\n"]
 
 
 def tokens_of(line: str) -> list[tuple[str, int]]:
@@ -238,25 +230,36 @@ _SLOT_PARTS: tuple[tuple[int, ...] | None, ...] = ((4,), (2, 6, 8), None, (1, 5,
 class _Words(dict[str, int]):
     """Word -> row of the per-word arrays, filled on first sight: ``table``, the word's
     summed weights per label in each of ``_SLOT_PARTS``; ``ids``, the vocabulary id of
-    its lower case (-1 if no wording has it). Row 0 is the padding between lines (a line
-    break, or the empty word)."""
+    its lower case (-1 if no wording has it). Row 0 is the padding between lines (the
+    empty word). The same words in a compiled hash table (``word_kernels``) let a text's
+    tokens find their rows without a Python string each."""
 
     def __init__(
         self,
         weights: dict[str, np.ndarray],
         labels: int,
         vocabulary: Vocabulary,
-        lock: threading.Lock,
+        lock: AbstractContextManager[bool],
     ) -> None:
         super().__init__()
         self.table = np.zeros((1024, 5, labels))
         self.ids = np.full(1024, -1, np.int64)
+        # The hash table: slots hold rows (-1 empty); a row's code points are
+        # ``arena[word_starts[row]:word_ends[row]]`` (-1: not in the table).
+        self.slots = np.full(4096, word_kernels.EMPTY, np.int64)
+        self.arena = np.zeros(16_384, np.uint32)
+        self.word_starts = np.full(1024, -1, np.int64)
+        self.word_ends = np.full(1024, -1, np.int64)
+        self._used = 0
+        self._hashed = 0
+        # Compiled now (once per process) rather than when a request first fills the table.
+        word_kernels.rehash(self.slots, self.arena, self.word_starts, self.word_ends)
         self.lowers: list[str] = [""]
         self.by_lower: dict[str, list[int]] = {}
         self._weights = weights
         self._vocabulary = vocabulary
         self._lock = lock
-        self[""] = self["\n"] = 0
+        self[""] = 0
 
     def __missing__(self, word: str) -> int:
         with self._lock:
@@ -266,6 +269,8 @@ class _Words(dict[str, int]):
             if row >= len(self.table):
                 self.table = np.concatenate([self.table, np.zeros_like(self.table)])
                 self.ids = np.concatenate([self.ids, np.full_like(self.ids, -1)])
+                self.word_starts = np.concatenate([self.word_starts, np.full_like(self.ids, -1)])
+                self.word_ends = np.concatenate([self.word_ends, np.full_like(self.ids, -1)])
             parts = _word_features(word)
             slots = self.table[row]
             for slot, indices in enumerate(_SLOT_PARTS):
@@ -280,6 +285,44 @@ class _Words(dict[str, int]):
             self.ids[row] = self._vocabulary.ids.get(lower, -1)
             self[word] = row
             return row
+
+    def rows_of(
+        self, text: str, codes: np.ndarray, starts: np.ndarray, ends: np.ndarray
+    ) -> np.ndarray:
+        """The row of every token ``text[starts[p]:ends[p]]`` (``codes``: the text's code
+        points; padding at -1 offsets is row 0), new words added on the way."""
+        with self._lock:
+            rows: np.ndarray = word_kernels.lookup(
+                codes, starts, ends, self.slots, self.arena, self.word_starts, self.word_ends
+            )
+            for p in np.flatnonzero(rows < 0).tolist():
+                start, end = int(starts[p]), int(ends[p])
+                rows[p] = row = self[text[start:end]]
+                self._hash(codes, start, end, row)
+            return rows
+
+    def _hash(self, codes: np.ndarray, start: int, end: int, row: int) -> None:
+        if self._used + end - start > len(self.arena):
+            self.arena = np.concatenate(
+                [self.arena, np.zeros(len(self.arena) + end - start, np.uint32)]
+            )
+        if 2 * (self._hashed + 1) > len(self.slots):
+            self.slots = np.full(2 * len(self.slots), word_kernels.EMPTY, np.int64)
+            word_kernels.rehash(self.slots, self.arena, self.word_starts, self.word_ends)
+        used = word_kernels.insert(
+            codes,
+            start,
+            end,
+            row,
+            self.slots,
+            self.arena,
+            self._used,
+            self.word_starts,
+            self.word_ends,
+        )
+        if used != self._used:
+            self._used = used
+            self._hashed += 1
 
 
 class _Scored(NamedTuple):
@@ -333,7 +376,7 @@ class SpanTagger:
         known = sorted(name for name in self._weights if name.startswith("sec="))
         self._section_of = {name.removeprefix("sec="): k + 1 for k, name in enumerate(known)}
         self._by_section = np.array([zero] + [self._weights[name] for name in known])
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._words = self._new_words()
 
     def _new_words(self) -> _Words:
@@ -341,19 +384,23 @@ class SpanTagger:
 
     def emissions(self, lines: Sequence[tuple[Sequence[str], str]]) -> _Scored:
         """The emission scores of all lines' tokens, one padding position apart."""
-        flat: list[str] = ["\n"]
+        flat: list[str] = [""]
         for tokens, _section in lines:
             flat += tokens
-            flat.append("\n")
-        return self._score(flat, [section for _tokens, section in lines])
+            flat.append("")
+        words = self._current_words()
+        rows = np.fromiter(map(words.__getitem__, flat), np.intp, len(flat))
+        return self._score(words, rows, [section for _tokens, section in lines])
 
-    def _score(self, flat: list[str], sections: Sequence[str]) -> _Scored:
-        """The emission scores of ``flat``: lines of tokens, each line between two line
-        breaks (or empty words), one section per line."""
+    def _current_words(self) -> _Words:
         words = self._words
         if len(words) > _MAX_WORDS:
             words = self._words = self._new_words()
-        rows = np.fromiter(map(words.__getitem__, flat), np.intp, len(flat))
+        return words
+
+    def _score(self, words: _Words, rows: np.ndarray, sections: Sequence[str]) -> _Scored:
+        """The emission scores of the words at ``rows``: lines between padding (row 0), one
+        section per line."""
         padding = rows == 0
         breaks = np.flatnonzero(padding)
         if len(breaks) != len(sections) + 1 or not padding[0] or not padding[-1]:
@@ -385,27 +432,50 @@ class SpanTagger:
         """The spans (first and last token) of the Viterbi path in each line, and the
         lower-case words in ``wanted`` whose probability of being in a span (1 - P(O))
         reaches ``threshold`` somewhere."""
-        return self._decode(self.emissions(lines), wanted, threshold)
+        found, supported = self._decode(self.emissions(lines), wanted, threshold)
+        spans: list[list[tuple[int, int]]] = [[] for _ in lines]
+        for line, first, last in found.tolist():
+            spans[line].append((first, last))
+        return spans, supported
 
     def tag_text(
         self,
         text: str,
+        bounds: Sequence[tuple[int, int]],
         sections: Sequence[str],
         wanted: Collection[str] = (),
         threshold: float = 0.5,
-    ) -> tuple[list[list[tuple[int, int]]], set[str]]:
-        """``tag_lines`` of the lines of ``text`` (split on line breaks, one section each)
-        as ``words_of`` splits them, tokenized in one pass."""
-        return self._decode(self._score(lines_words(text), sections), wanted, threshold)
+    ) -> tuple[list[tuple[int, int, int]], set[str]]:
+        """``tag_lines`` of the lines ``text[start:end]`` of ``bounds`` (one section each),
+        tokenized as ``words_of`` does: the spans as (line, start, end), their offsets into
+        ``text``, in order."""
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+        line_bounds = np.array(bounds, np.int64).reshape(len(bounds), 2)
+        starts, ends = word_kernels.tokenize(
+            codes, line_bounds[:, 0].copy(), line_bounds[:, 1].copy(), word_kernels.WHITESPACE
+        )
+        words = self._current_words()
+        rows = words.rows_of(text, codes, starts, ends)
+        scored = self._score(words, rows, sections)
+        found, supported = self._decode(scored, wanted, threshold)
+        first = scored.starts[found[:, 0]]
+        spans = list(
+            zip(
+                found[:, 0].tolist(),
+                starts[first + found[:, 1]].tolist(),
+                ends[first + found[:, 2]].tolist(),
+                strict=True,
+            )
+        )
+        return spans, supported
 
     def _decode(
         self, scored: _Scored, wanted: Collection[str], threshold: float
-    ) -> tuple[list[list[tuple[int, int]]], set[str]]:
+    ) -> tuple[np.ndarray, set[str]]:
+        """The spans as rows (line, first token, last token), and the supported words."""
         starts, ends = scored.starts, scored.ends
         path = viterbi(scored.scores, starts, ends, self._transition)
-        spans: list[list[tuple[int, int]]] = [[] for _ in starts]
-        for line, first, last in spans_in(path, starts, ends, self._kinds).tolist():
-            spans[line].append((first, last))
+        found = spans_in(path, starts, ends, self._kinds)
         supported: set[str] = set()
         words = scored.words
         wanted_rows = {row for word in wanted for row in words.by_lower.get(word, ())}
@@ -413,7 +483,7 @@ class SpanTagger:
             probabilities = inside(scored.scores, starts, ends, self._exp_transition, self._o)
             likely = set(scored.rows[probabilities >= threshold].tolist())
             supported = {words.lowers[row] for row in likely & wanted_rows}
-        return spans, supported
+        return found, supported
 
     def tag(self, tokens: Sequence[str], section: str) -> list[str]:
         """BIO labels of one line's ``tokens``."""
@@ -463,10 +533,10 @@ def spans_of(labels: Sequence[str]) -> list[tuple[int, int]]:
 @cache
 def default_tagger() -> SpanTagger:
     """The shipped tagger, loaded once per process, its compiled code warmed up (numba
-    compiles it on first use, about 3 s, or loads it from its on-disk cache)."""
+    compiles it on first use, 5 to 10 s, or loads it from its on-disk cache)."""
     data = resources.files("keyword_analyzer").joinpath("data")
     words = data.joinpath("tagger_vocabulary.txt").read_text("utf-8").splitlines()
     model = data.joinpath("span_tagger.crfsuite").read_bytes()
     tagger = SpanTagger(model, Vocabulary(w for w in words if w))
-    tagger.tag_lines([(["Python", "and", "SQL"], "requirements")], {"python"})
+    tagger.tag_text("Python and SQL", [(0, 14)], ["requirements"], {"python"})
     return tagger
