@@ -255,7 +255,6 @@ class _Words(dict[str, int]):
         # Compiled now (once per process) rather than when a request first fills the table.
         word_kernels.rehash(self.slots, self.arena, self.word_starts, self.word_ends)
         self.lowers: list[str] = [""]
-        self.by_lower: dict[str, list[int]] = {}
         self._weights = weights
         self._vocabulary = vocabulary
         self._lock = lock
@@ -281,7 +280,6 @@ class _Words(dict[str, int]):
                         slots[slot] += weight
             lower = word.lower()
             self.lowers.append(lower)
-            self.by_lower.setdefault(lower, []).append(row)
             self.ids[row] = self._vocabulary.ids.get(lower, -1)
             self[word] = row
             return row
@@ -477,12 +475,11 @@ class SpanTagger:
         path = viterbi(scored.scores, starts, ends, self._transition)
         found = spans_in(path, starts, ends, self._kinds)
         supported: set[str] = set()
-        words = scored.words
-        wanted_rows = {row for word in wanted for row in words.by_lower.get(word, ())}
-        if wanted_rows:
+        if wanted:
             probabilities = inside(scored.scores, starts, ends, self._exp_transition, self._o)
+            lowers = scored.words.lowers
             likely = set(scored.rows[probabilities >= threshold].tolist())
-            supported = {words.lowers[row] for row in likely & wanted_rows}
+            supported = {lowers[row] for row in likely}.intersection(wanted)
         return found, supported
 
     def tag(self, tokens: Sequence[str], section: str) -> list[str]:
