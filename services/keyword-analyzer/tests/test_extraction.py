@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -308,3 +311,77 @@ def test_degree_of_is_english_and_a_masters_degree_is_no_bachelors() -> None:
     # "degree" at the end of a line is still one.
     assert "Bachelor's degree" in skills(found)
     assert "Bachelor's degree" not in skills(extractor.extract("Requirements\nA Masters degree"))
+
+
+SKILLSPAN = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "skillspan"
+# Texts for the walk's corner cases: case-sensitive wordings, a term cut by a separator,
+# whitespace runs inside a multi-word term, "degree of", parts, salient phrases next to
+# common words, a code point past the BMP, a lone surrogate, a lower case longer than
+# its letter (İ) and lines with nothing on them.
+_TRICKY = [
+    "Requirements\nGo, R and golang. go home; r&d\nNice to have\nSpring  Boot\tand Spring, Boot",
+    "Requirements:\n- a high degree of accuracy, a degree in CS\n- Java/Spring, Python-based ETL",
+    "Must have: Strong Go. Rust is a plus; Kubernetes is required.\n\n\n   \nQualifications",
+    "Requirements\nExperience with Apache Kafka Streams and AWS Lambda 🚀 İstanbul \ud800 SAP HANA",
+    "Nice to have\nexperience with machine learning; MLOps, FooBar and DataDog on GCP BigQuery",
+    "About us\nWe use Python.\nBenefits\nFree Java.\nRequirements\nC++ / C# / F# / .NET / Node.js",
+]
+
+
+def _postings() -> list[str]:
+    texts = list(_TRICKY)
+    for name in ("train.json", "dev.json"):
+        lines: dict[tuple[str, int], list[str]] = {}
+        for raw in (SKILLSPAN / name).read_text("utf-8").splitlines():
+            record = json.loads(raw)
+            lines.setdefault((record["source"], record["idx"]), []).append(
+                " ".join(record["tokens"])
+            )
+        texts += ["\n".join(posting) for posting in lines.values()]
+    rng = random.Random(11)
+    for text in texts[len(_TRICKY) : len(_TRICKY) + 40]:
+        chars = list(text)
+        for _ in range(30):
+            chars[rng.randrange(len(chars))] = rng.choice(
+                [
+                    "\n",
+                    ".",
+                    " ",
+                    "  ",
+                    ":",
+                    "-",
+                    "/",
+                    "•",
+                    "C++",
+                    "Go",
+                    "k8s",
+                    "AWS",
+                    "Nice to have\n",
+                ]
+            )
+        texts.append("".join(chars))
+    return texts
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"salient_other": False, "skip_sections": frozenset(), "use_confidence": False},
+    ],
+    ids=["posting", "resume"],
+)
+def test_the_compiled_walk_finds_what_the_python_walk_finds(options: dict[str, Any]) -> None:
+    if not (SKILLSPAN / "dev.json").exists():
+        pytest.skip(f"SkillSpan is not at {SKILLSPAN} (see ../shared/data/README.md)")
+    taxonomy = default_taxonomy()
+    compiled = Extractor(taxonomy, **options)
+    reference = Extractor(taxonomy, compiled=False, **options)
+    assert compiled._tables is not None
+    assert reference._tables is None
+    texts = _postings()
+    assert len(texts) > 200
+    for text in texts:
+        for sections in (True, False):
+            expected = reference.extract(text, sections=sections)
+            assert compiled.extract(text, sections=sections) == expected, text[:80]

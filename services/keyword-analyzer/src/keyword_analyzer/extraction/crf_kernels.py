@@ -31,6 +31,25 @@ def compiled(function: F) -> F:
 
 
 @compiled
+def child_of(
+    node: int, token: int, first_child: np.ndarray, child_ids: np.ndarray, children: np.ndarray
+) -> int:  # pragma: no cover - compiled
+    """The child of trie node ``node`` by token id ``token`` (-1: none): node ``n``'s
+    children are ``children[first_child[n]:first_child[n + 1]]``, by ascending
+    ``child_ids``."""
+    low, high = first_child[node], first_child[node + 1]
+    while low < high:
+        middle = (low + high) // 2
+        if child_ids[middle] < token:
+            low = middle + 1
+        else:
+            high = middle
+    if low == first_child[node + 1] or child_ids[low] != token:
+        return -1
+    return int(children[low])
+
+
+@compiled
 def hit_codes(
     ids: np.ndarray,
     starts: np.ndarray,
@@ -59,16 +78,9 @@ def hit_codes(
             if complete[node]:
                 size = 1
             while j < end and ids[j] >= 0:
-                low, high = first_child[node], first_child[node + 1]
-                while low < high:
-                    middle = (low + high) // 2
-                    if child_ids[middle] < ids[j]:
-                        low = middle + 1
-                    else:
-                        high = middle
-                if low == first_child[node + 1] or child_ids[low] != ids[j]:
+                node = child_of(node, ids[j], first_child, child_ids, children)
+                if node < 0:
                     break
-                node = children[low]
                 j += 1
                 if complete[node]:
                     size = j - i

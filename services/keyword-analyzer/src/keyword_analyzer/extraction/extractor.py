@@ -9,8 +9,12 @@ non-taxonomy tokens (acronyms, capitalised product names) as category ``other``.
 from __future__ import annotations
 
 import re
-from itertools import accumulate
+from itertools import accumulate, groupby
+from operator import itemgetter
 
+import numpy as np
+
+from keyword_analyzer.extraction import scan_kernels, word_kernels
 from keyword_analyzer.extraction.keywords import (
     TAGGER_VETO,
     VETOED_CATEGORIES,
@@ -92,7 +96,11 @@ class Extractor:
         salient_other: bool = True,
         use_confidence: bool = True,
         tagger: SpanTagger | None = None,
+        compiled: bool = True,
     ) -> None:
+        """``compiled``: walk the taxonomy's trie with ``scan_kernels`` (with no user trie);
+        False: in Python, as ``_scan_line`` does (the reference the compiled walk is tested
+        against, and the walk over a user's own trie)."""
         self.taxonomy = taxonomy
         self.use_confidence = use_confidence
         self.tagger = tagger
@@ -102,6 +110,11 @@ class Extractor:
         self.salient_other = salient_other
         self.common = common_words()
         self.compounds = taxonomy.vocabulary_tokens
+        self._tables = (
+            scan_kernels.tables_of(taxonomy, self.common, CUE_WORDS, KNOWLEDGE_CUES, _NOT_BEFORE)
+            if compiled and self._single is not None
+            else None
+        )
 
     def extract(self, text: str, *, sections: bool = True) -> list[Keyword]:
         """The keywords of ``text``, most important first."""
@@ -119,8 +132,11 @@ class Extractor:
                     section = heading
             if section in self.skip_sections or not line or line.isspace():
                 continue
-            self._scan_line(text, normalized, start, line, section, found)
+            if self._tables is None:
+                self._scan_line(text, normalized, start, line, section, found)
             tagged_lines.append((start, line, section))
+        if self._tables is not None and tagged_lines:
+            self._scan(text, normalized, tagged_lines, found)
         supported = self._tag(text, tagged_lines, found) if self.tagger is not None else None
         return finish(found, self.taxonomy, supported, use_confidence=self.use_confidence)
 
@@ -176,6 +192,78 @@ class Extractor:
                 known.term = wording
         absorb(found, tagged_spans)
         return supported
+
+    def _scan(
+        self,
+        text: str,
+        normalized: str,
+        lines: list[tuple[int, str, Section]],
+        found: dict[str, Keyword],
+    ) -> None:
+        """``_scan_line`` of every line, the trie walked by ``scan_kernels.scan``."""
+        assert self._tables is not None
+        events, info = scan_kernels.scan(
+            scan_kernels.codes_of(text),
+            scan_kernels.codes_of(normalized),
+            np.array([start for start, _, _ in lines], np.int64),
+            np.array([start + len(line) for start, line, _ in lines], np.int64),
+            np.array(
+                [self.salient_other and section in SALIENT_SECTIONS for _, _, section in lines],
+                np.bool_,
+            ),
+            word_kernels.WHITESPACE,
+            *self._tables.arrays(),
+        )
+        terms = self._tables.terms
+        add = self._add
+        for number, line_events in groupby(events.tolist(), itemgetter(0)):
+            start, line, section = lines[number]
+            words, cue, knowledge = info[number].tolist()
+            short, cued = words <= SHORT_LINE_WORDS, knowledge == 1
+            # No cue word on the line (most lines): the section alone decides.
+            required = None if cue else SECTION_REQUIRED.get(section)
+            required_known = not cue
+            sentences = (
+                SentenceCues(section, line) if cue and (". " in line or "; " in line) else None
+            )
+            line_keys: list[str] = []
+            uncovered: list[tuple[int, int]] = []
+            for _, kind, s, e, term_index in line_events:
+                if kind == scan_kernels.ADD:
+                    term = terms[term_index]
+                    if sentences is not None:
+                        # Cues bind to their sentence: "Strong Go. Rust is a plus."
+                        in_sentence = sentences.at(s - start)
+                    else:
+                        if not required_known:
+                            required, required_known = required_of(section, line), True
+                        in_sentence = required
+                    line_keys.append(
+                        add(
+                            found,
+                            term.skill,
+                            text[s:e],
+                            s,
+                            e,
+                            in_sentence,
+                            section,
+                            term.logit,
+                            short,
+                            cued,
+                        )
+                    )
+                elif kind == scan_kernels.PARTS:
+                    self._scan_parts(text, s, normalized[s:e], section, line, found)
+                else:
+                    uncovered.append((s, e))
+            if len(line_keys) >= 2 and line_keys.count(line_keys[0]) < len(line_keys):
+                # Two skills or more on one line: a list of what the job needs.
+                for key in line_keys:
+                    found[key].listed = True
+            if uncovered:
+                if not required_known:
+                    required = required_of(section, line)
+                self._salient(text, uncovered, found, required, section, short, cued)
 
     def _scan_line(
         self,

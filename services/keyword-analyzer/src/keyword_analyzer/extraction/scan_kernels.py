@@ -1,0 +1,376 @@
+"""The extractor's walk over a posting's lines, compiled with numba.
+
+``Extractor`` finds the taxonomy's terms word by word: most words start no term, most
+that do start only longer ones that the next word does not continue, and a Python loop
+spent half of a posting's time finding that out. Here the normalised text's words
+(runs of non-spaces) get their ids from a hash table of every word the trie, the common
+words and the cue words hold (``word_kernels``), the trie is walked over those ids, and
+only what needs Python comes back, in text order, as events: a term found (``ADD``), a
+word to look up part by part (``PARTS``: ``Java/Spring``) and a word a salient phrase
+may take (``UNCOVERED``). The rules are ``Extractor._scan_line``'s, which a test holds
+this walk to on every SkillSpan posting.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Iterable
+from typing import NamedTuple
+
+import numpy as np
+
+from keyword_analyzer.extraction import word_kernels
+from keyword_analyzer.extraction.crf_kernels import child_of, compiled
+from keyword_analyzer.extraction.taxonomy import END, Taxonomy, Term, Trie
+from keyword_analyzer.extraction.word_kernels import WHITESPACE
+
+ADD, PARTS, UNCOVERED = 0, 1, 2
+# Bits of a word's flags.
+COMMON, CUE, KNOWLEDGE_CUE = 1, 2, 4
+_SPACE = 0x20
+_HYPHEN, _SLASH = 0x2D, 0x2F
+
+
+class ScanTables(NamedTuple):
+    """A trie's words, nodes and terms as the arrays ``scan`` takes (after the texts and
+    line arrays, in this order), and the terms by index."""
+
+    slots: np.ndarray  # the word hash table (word_kernels)
+    arena: np.ndarray
+    word_starts: np.ndarray
+    word_ends: np.ndarray
+    flags: np.ndarray  # per word id: COMMON | CUE | KNOWLEDGE_CUE
+    not_before: np.ndarray  # per word id: the word after which it is no term (-1: none)
+    roots: np.ndarray  # per word id: the node a term's first word leads to (-1: none)
+    first_child: np.ndarray  # node n's children: children[first_child[n]:first_child[n+1]]
+    child_ids: np.ndarray  # ... by ascending word id
+    children: np.ndarray
+    term_of: np.ndarray  # per node: the index of its term in ``terms`` (-1: none)
+    first_surface: np.ndarray  # term t's allowed wordings: first_surface[t]:first_surface[t+1]
+    surface_starts: np.ndarray  # ... each surface_arena[surface_starts[s]:surface_ends[s]]
+    surface_ends: np.ndarray  # (none: any wording)
+    surface_arena: np.ndarray
+    terms: list[Term]
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        return tuple(self[:-1])
+
+
+def codes_of(text: str) -> np.ndarray:
+    """The code points of ``text`` (lone surrogates too)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+
+
+def build_tables(
+    trie: Trie,
+    common: Iterable[str],
+    cues: Iterable[str],
+    knowledge_cues: Iterable[str],
+    not_before: dict[str, str],
+) -> ScanTables:
+    """The arrays of ``trie`` (a dict per node, its term under ``END``) and the word lists."""
+    ids: dict[str, int] = {}
+    # Nodes breadth first: node 0 is the root.
+    nodes: list[Trie] = [trie]
+    child_lists: list[list[tuple[int, int]]] = []
+    term_of: list[int] = []
+    terms: list[Term] = []
+    for node in nodes:  # grows while it is walked
+        term: Term | None = node.get(END)
+        if term is not None:
+            term_of.append(len(terms))
+            terms.append(term)
+        else:
+            term_of.append(-1)
+        own = []
+        for word, child in node.items():
+            if word != END:
+                own.append((ids.setdefault(word, len(ids)), len(nodes)))
+                nodes.append(child)
+        child_lists.append(sorted(own))
+    flags: dict[int, int] = {}
+    for words, bit in ((common, COMMON), (cues, CUE), (knowledge_cues, KNOWLEDGE_CUE)):
+        for word in words:
+            word_id = ids.setdefault(word, len(ids))
+            flags[word_id] = flags.get(word_id, 0) | bit
+    for word, following in not_before.items():
+        ids.setdefault(word, len(ids))
+        ids.setdefault(following, len(ids))
+    size = len(ids)
+    roots = np.full(size, -1, np.int64)
+    for word_id, root in child_lists[0]:
+        roots[word_id] = root
+    words = sorted(ids, key=ids.__getitem__)
+    arena = codes_of("".join(words)).copy()
+    word_ends = np.cumsum([len(word) for word in words], dtype=np.int64)
+    word_starts = word_ends - np.array([len(word) for word in words], np.int64)
+    slots = np.full(1 << max(4, (2 * size).bit_length()), word_kernels.EMPTY, np.int64)
+    word_kernels.rehash(slots, arena, word_starts, word_ends)
+    surfaces = [sorted(t.allowed_surfaces) if t.allowed_surfaces is not None else [] for t in terms]
+    if any(t.allowed_surfaces is not None and not t.allowed_surfaces for t in terms):
+        raise ValueError("a term allows no wording at all")
+    flat = [surface for own_surfaces in surfaces for surface in own_surfaces]
+    surface_ends = np.cumsum([len(s) for s in flat], dtype=np.int64)
+    return ScanTables(
+        slots,
+        arena,
+        word_starts,
+        word_ends,
+        np.array([flags.get(word_id, 0) for word_id in range(size)], np.int64),
+        np.array([ids[not_before[w]] if w in not_before else -1 for w in words], np.int64).reshape(
+            size
+        ),
+        roots,
+        np.cumsum([0] + [len(c) for c in child_lists], dtype=np.int64),
+        np.array([i for c in child_lists for i, _ in c], np.int64),
+        np.array([n for c in child_lists for _, n in c], np.int64),
+        np.array(term_of, np.int64),
+        np.cumsum([0] + [len(s) for s in surfaces], dtype=np.int64),
+        surface_ends - np.array([len(s) for s in flat], np.int64).reshape(len(flat)),
+        surface_ends.reshape(len(flat)),
+        codes_of("".join(flat)).copy(),
+        terms,
+    )
+
+
+_tables: weakref.WeakKeyDictionary[Taxonomy, ScanTables] = weakref.WeakKeyDictionary()
+_tables_lock = threading.Lock()
+
+
+def tables_of(
+    taxonomy: Taxonomy,
+    common: Iterable[str],
+    cues: Iterable[str],
+    knowledge_cues: Iterable[str],
+    not_before: dict[str, str],
+) -> ScanTables:
+    """``build_tables`` of the taxonomy's trie, built once per taxonomy (its trie is
+    complete once it is constructed)."""
+    with _tables_lock:
+        tables = _tables.get(taxonomy)
+        if tables is None:
+            tables = _tables[taxonomy] = build_tables(
+                taxonomy.trie, common, cues, knowledge_cues, not_before
+            )
+            # Compiled now (once per process) rather than on the first posting.
+            line = np.zeros(1, np.int64)
+            text = codes_of("Go")
+            scan(text, text, line, line + 2, np.ones(1, np.bool_), WHITESPACE, *tables.arrays())
+        return tables
+
+
+@compiled
+def _is_space(c: int, whitespace: np.ndarray) -> bool:  # pragma: no cover - compiled
+    return c < whitespace.shape[0] and bool(whitespace[c])
+
+
+@compiled
+def _surface_ok(
+    text: np.ndarray,
+    first: int,
+    end: int,
+    term: int,
+    first_surface: np.ndarray,
+    surface_starts: np.ndarray,
+    surface_ends: np.ndarray,
+    surface_arena: np.ndarray,
+    whitespace: np.ndarray,
+) -> bool:  # pragma: no cover - compiled
+    """Whether ``text[first:end]`` with its whitespace runs as one space each is one of
+    the term's allowed wordings (any wording when it has none)."""
+    low, high = first_surface[term], first_surface[term + 1]
+    if low == high:
+        return True
+    for surface in range(low, high):
+        p, stop = surface_starts[surface], surface_ends[surface]
+        i = first
+        same = True
+        while i < end:
+            c = text[i]
+            i += 1
+            if _is_space(c, whitespace):
+                c = _SPACE
+                while i < end and _is_space(text[i], whitespace):
+                    i += 1
+            if p >= stop or surface_arena[p] != c:
+                same = False
+                break
+            p += 1
+        if same and p == stop:
+            return True
+    return False
+
+
+@compiled
+def _all_space(
+    text: np.ndarray, start: int, end: int, whitespace: np.ndarray
+) -> bool:  # pragma: no cover - compiled
+    """``text[start:end].isspace()``."""
+    i = start
+    while i < end and _is_space(text[i], whitespace):
+        i += 1
+    return start < end and i == end
+
+
+@compiled
+def _has_part_separator(
+    normalized: np.ndarray, start: int, end: int
+) -> bool:  # pragma: no cover - compiled
+    i = start
+    while i < end and normalized[i] != _HYPHEN and normalized[i] != _SLASH:
+        i += 1
+    return i < end
+
+
+@compiled
+def scan(
+    text: np.ndarray,
+    normalized: np.ndarray,
+    line_starts: np.ndarray,
+    line_ends: np.ndarray,
+    salient: np.ndarray,
+    whitespace: np.ndarray,
+    slots: np.ndarray,
+    arena: np.ndarray,
+    word_starts: np.ndarray,
+    word_ends: np.ndarray,
+    flags: np.ndarray,
+    not_before: np.ndarray,
+    roots: np.ndarray,
+    first_child: np.ndarray,
+    child_ids: np.ndarray,
+    children: np.ndarray,
+    term_of: np.ndarray,
+    first_surface: np.ndarray,
+    surface_starts: np.ndarray,
+    surface_ends: np.ndarray,
+    surface_arena: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """The events of the lines ``[line_starts[i], line_ends[i])`` (``salient[i]``: the
+    line may yield salient phrases) as rows (line, kind, start, end, term), in text
+    order; and per line (words, has a cue word, has a knowledge cue word)."""
+    lines = line_starts.shape[0]
+    total = 0
+    for line in range(lines):
+        total += line_ends[line] - line_starts[line]
+    piece_starts = np.empty(total, np.int64)
+    piece_ends = np.empty(total, np.int64)
+    line_first = np.empty(lines + 1, np.int64)
+    count = 0
+    for line in range(lines):
+        line_first[line] = count
+        i, end = line_starts[line], line_ends[line]
+        while i < end:
+            if normalized[i] == _SPACE:
+                i += 1
+                continue
+            j = i + 1
+            while j < end and normalized[j] != _SPACE:
+                j += 1
+            piece_starts[count], piece_ends[count] = i, j
+            count += 1
+            i = j
+    line_first[lines] = count
+    ids = word_kernels.lookup(
+        normalized,
+        piece_starts[:count],
+        piece_ends[:count],
+        slots,
+        arena,
+        word_starts,
+        word_ends,
+    )
+    events = np.empty((count, 5), np.int64)
+    info = np.zeros((lines, 3), np.int64)
+    n = 0
+    for line in range(lines):
+        first, last = line_first[line], line_first[line + 1]
+        info[line, 0] = last - first
+        for k in range(first, last):
+            if ids[k] >= 0:
+                if flags[ids[k]] & CUE:
+                    info[line, 1] = 1
+                if flags[ids[k]] & KNOWLEDGE_CUE:
+                    info[line, 2] = 1
+        next_free = first
+        for k in range(first, last):
+            if k < next_free:
+                continue
+            word = ids[k]
+            s, e = piece_starts[k], piece_ends[k]
+            node = roots[word] if word >= 0 else -1
+            kind = -1
+            term = -1
+            if node >= 0:
+                following = ids[k + 1] if k + 1 < last else -1
+                continues = following >= 0 and (
+                    child_of(node, following, first_child, child_ids, children) >= 0
+                )
+                if not continues:
+                    # A one-word term or nothing: no walk.
+                    term = term_of[node]
+                    if term >= 0 and not (following >= 0 and following == not_before[word]):
+                        if _surface_ok(
+                            text,
+                            s,
+                            e,
+                            term,
+                            first_surface,
+                            surface_starts,
+                            surface_ends,
+                            surface_arena,
+                            whitespace,
+                        ):
+                            kind = ADD
+                        elif salient[line]:
+                            kind = UNCOVERED
+                        if kind >= 0:
+                            events[n, 0], events[n, 1], events[n, 2] = line, kind, s
+                            events[n, 3], events[n, 4] = e, term
+                            n += 1
+                        continue
+                    term = -1
+                else:
+                    # The longest term from here whose wording is allowed.
+                    j, at = k, node
+                    best = -1
+                    while at >= 0:
+                        end = piece_ends[j]
+                        candidate = term_of[at]
+                        if candidate >= 0 and _surface_ok(
+                            text,
+                            s,
+                            end,
+                            candidate,
+                            first_surface,
+                            surface_starts,
+                            surface_ends,
+                            surface_arena,
+                            whitespace,
+                        ):
+                            best, term, e = j, candidate, end
+                        j += 1
+                        if j >= last or ids[j] < 0:
+                            break
+                        at = child_of(at, ids[j], first_child, child_ids, children)
+                        # A multi-word term never spans a separator: check the original gap.
+                        if at >= 0 and not _all_space(text, end, piece_starts[j], whitespace):
+                            break
+                    if best >= 0:
+                        events[n, 0], events[n, 1], events[n, 2] = line, ADD, s
+                        events[n, 3], events[n, 4] = e, term
+                        n += 1
+                        next_free = best + 1
+                        continue
+                    e = piece_ends[k]
+            if _has_part_separator(normalized, s, e):
+                kind = PARTS
+            elif salient[line] and (node >= 0 or word < 0 or not flags[word] & COMMON):
+                # A word that starts terms is looked at even when common ("experience").
+                kind = UNCOVERED
+            if kind >= 0:
+                events[n, 0], events[n, 1], events[n, 2] = line, kind, s
+                events[n, 3], events[n, 4] = e, -1
+                n += 1
+    return events[:n], info
