@@ -85,7 +85,7 @@ def _compiled_tokens(text: str, bounds: list[tuple[int, int]]) -> list[list[tupl
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
     array = np.array(bounds, np.int64).reshape(len(bounds), 2)
     starts, ends = word_kernels.tokenize(
-        codes, array[:, 0].copy(), array[:, 1].copy(), word_kernels.WHITESPACE
+        codes, array[:, 0].copy(), array[:, 1].copy(), word_kernels.CLASSES
     )
     lines: list[list[tuple[str, int]]] = []
     for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
@@ -151,7 +151,7 @@ def test_the_word_table_grows_and_keeps_every_words_row() -> None:
     text = " ".join(f"w{n}x{'y' * (n % 7)}" for n in range(6_000))
     codes = np.frombuffer(text.encode("utf-32-le"), np.uint32)
     starts, ends = word_kernels.tokenize(
-        codes, np.array([0]), np.array([len(text)]), word_kernels.WHITESPACE
+        codes, np.array([0]), np.array([len(text)]), word_kernels.CLASSES
     )
     rows = words.rows_of(text, codes, starts, ends)
     again = words.rows_of(text, codes, starts, ends)

@@ -211,7 +211,7 @@ class Extractor:
                 [self.salient_other and section in SALIENT_SECTIONS for _, _, section in lines],
                 np.bool_,
             ),
-            word_kernels.WHITESPACE,
+            word_kernels.CLASSES,
             *self._tables.arrays(),
         )
         terms = self._tables.terms

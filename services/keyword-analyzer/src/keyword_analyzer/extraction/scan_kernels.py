@@ -23,7 +23,7 @@ import numpy as np
 from keyword_analyzer.extraction import word_kernels
 from keyword_analyzer.extraction.crf_kernels import child_of, compiled
 from keyword_analyzer.extraction.taxonomy import END, Taxonomy, Term, Trie
-from keyword_analyzer.extraction.word_kernels import WHITESPACE
+from keyword_analyzer.extraction.word_kernels import CLASSES, is_space
 
 ADD, PARTS, UNCOVERED = 0, 1, 2
 # Bits of a word's flags.
@@ -156,13 +156,8 @@ def tables_of(
             # Compiled now (once per process) rather than on the first posting.
             line = np.zeros(1, np.int64)
             text = codes_of("Go")
-            scan(text, text, line, line + 2, np.ones(1, np.bool_), WHITESPACE, *tables.arrays())
+            scan(text, text, line, line + 2, np.ones(1, np.bool_), CLASSES, *tables.arrays())
         return tables
-
-
-@compiled
-def _is_space(c: int, whitespace: np.ndarray) -> bool:  # pragma: no cover - compiled
-    return c < whitespace.shape[0] and bool(whitespace[c])
 
 
 @compiled
@@ -175,7 +170,7 @@ def _surface_ok(
     surface_starts: np.ndarray,
     surface_ends: np.ndarray,
     surface_arena: np.ndarray,
-    whitespace: np.ndarray,
+    classes: np.ndarray,
 ) -> bool:  # pragma: no cover - compiled
     """Whether ``text[first:end]`` with its whitespace runs as one space each is one of
     the term's allowed wordings (any wording when it has none)."""
@@ -189,9 +184,9 @@ def _surface_ok(
         while i < end:
             c = text[i]
             i += 1
-            if _is_space(c, whitespace):
+            if is_space(c, classes):
                 c = _SPACE
-                while i < end and _is_space(text[i], whitespace):
+                while i < end and is_space(text[i], classes):
                     i += 1
             if p >= stop or surface_arena[p] != c:
                 same = False
@@ -204,23 +199,13 @@ def _surface_ok(
 
 @compiled
 def _all_space(
-    text: np.ndarray, start: int, end: int, whitespace: np.ndarray
+    text: np.ndarray, start: int, end: int, classes: np.ndarray
 ) -> bool:  # pragma: no cover - compiled
     """``text[start:end].isspace()``."""
     i = start
-    while i < end and _is_space(text[i], whitespace):
+    while i < end and is_space(text[i], classes):
         i += 1
     return start < end and i == end
-
-
-@compiled
-def _has_part_separator(
-    normalized: np.ndarray, start: int, end: int
-) -> bool:  # pragma: no cover - compiled
-    i = start
-    while i < end and normalized[i] != _HYPHEN and normalized[i] != _SLASH:
-        i += 1
-    return i < end
 
 
 @compiled
@@ -230,7 +215,7 @@ def scan(
     line_starts: np.ndarray,
     line_ends: np.ndarray,
     salient: np.ndarray,
-    whitespace: np.ndarray,
+    classes: np.ndarray,
     slots: np.ndarray,
     arena: np.ndarray,
     word_starts: np.ndarray,
@@ -256,6 +241,8 @@ def scan(
         total += line_ends[line] - line_starts[line]
     piece_starts = np.empty(total, np.int64)
     piece_ends = np.empty(total, np.int64)
+    # Whether a word holds a "-" or "/" (what ``PARTS`` looks up part by part).
+    joined = np.zeros(total, np.bool_)
     line_first = np.empty(lines + 1, np.int64)
     count = 0
     for line in range(lines):
@@ -265,8 +252,10 @@ def scan(
             if normalized[i] == _SPACE:
                 i += 1
                 continue
-            j = i + 1
+            j = i
             while j < end and normalized[j] != _SPACE:
+                if normalized[j] == _HYPHEN or normalized[j] == _SLASH:
+                    joined[count] = True
                 j += 1
             piece_starts[count], piece_ends[count] = i, j
             count += 1
@@ -320,7 +309,7 @@ def scan(
                             surface_starts,
                             surface_ends,
                             surface_arena,
-                            whitespace,
+                            classes,
                         ):
                             kind = ADD
                         elif salient[line]:
@@ -347,7 +336,7 @@ def scan(
                             surface_starts,
                             surface_ends,
                             surface_arena,
-                            whitespace,
+                            classes,
                         ):
                             best, term, e = j, candidate, end
                         j += 1
@@ -355,7 +344,7 @@ def scan(
                             break
                         at = child_of(at, ids[j], first_child, child_ids, children)
                         # A multi-word term never spans a separator: check the original gap.
-                        if at >= 0 and not _all_space(text, end, piece_starts[j], whitespace):
+                        if at >= 0 and not _all_space(text, end, piece_starts[j], classes):
                             break
                     if best >= 0:
                         events[n, 0], events[n, 1], events[n, 2] = line, ADD, s
@@ -364,7 +353,7 @@ def scan(
                         next_free = best + 1
                         continue
                     e = piece_ends[k]
-            if _has_part_separator(normalized, s, e):
+            if joined[k]:
                 kind = PARTS
             elif salient[line] and (node >= 0 or word < 0 or not flags[word] & COMMON):
                 # A word that starts terms is looked at even when common ("experience").

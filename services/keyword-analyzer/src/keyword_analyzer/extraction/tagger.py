@@ -450,7 +450,7 @@ class SpanTagger:
         codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
         line_bounds = np.array(bounds, np.int64).reshape(len(bounds), 2)
         starts, ends = word_kernels.tokenize(
-            codes, line_bounds[:, 0].copy(), line_bounds[:, 1].copy(), word_kernels.WHITESPACE
+            codes, line_bounds[:, 0].copy(), line_bounds[:, 1].copy(), word_kernels.CLASSES
         )
         words = self._current_words()
         rows = words.rows_of(text, codes, starts, ends)

@@ -17,24 +17,43 @@ from keyword_analyzer.extraction.crf_kernels import compiled
 _PERIOD = 0x2E
 _PUNCTUATION = (0x2C, 0x3B, 0x3A, 0x21, 0x3F)  # , ; : ! ?
 _BRACKETS = (0x28, 0x29, 0x5B, 0x5D)  # ( ) [ ]
-# Whether a code point is whitespace (str.isspace), for every one up to the last that is.
-WHITESPACE = np.array([chr(c).isspace() for c in range(0x3001)], np.bool_)
+# The class bits of every code point up to the last whitespace one (U+3000): whitespace
+# (str.isspace), a punctuation mark or a bracket. Beyond it: none of them.
+SPACE, MARK, BRACKET = 1, 2, 4
+CLASSES = np.array(
+    [
+        (SPACE if chr(c).isspace() else 0)
+        | (MARK if c in _PUNCTUATION else 0)
+        | (BRACKET if c in _BRACKETS else 0)
+        for c in range(0x3001)
+    ],
+    np.uint8,
+)
 EMPTY = np.int64(-1)
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
 
 
 @compiled
-def _separates(c: int, whitespace: np.ndarray) -> bool:  # pragma: no cover - compiled
+def _separates(c: int, classes: np.ndarray) -> bool:  # pragma: no cover - compiled
     """Whitespace, punctuation or a bracket: what no word character is."""
-    if c < whitespace.shape[0] and whitespace[c]:
-        return True
-    return c in _PUNCTUATION or c in _BRACKETS
+    return c < classes.shape[0] and bool(classes[c] != 0)
+
+
+@compiled
+def _is_mark(c: int, classes: np.ndarray) -> bool:  # pragma: no cover - compiled
+    return c < classes.shape[0] and bool(classes[c] & MARK)
+
+
+@compiled
+def is_space(c: int, classes: np.ndarray) -> bool:  # pragma: no cover - compiled
+    """``chr(c).isspace()``."""
+    return c < classes.shape[0] and bool(classes[c] & SPACE)
 
 
 @compiled
 def _word_end(
-    codes: np.ndarray, i: int, end: int, whitespace: np.ndarray
+    codes: np.ndarray, i: int, end: int, classes: np.ndarray
 ) -> int:  # pragma: no cover - compiled
     """Where the word starting at ``i`` ends (``i`` if none starts there): word characters,
     and periods followed by one (a period before a separator or the line's end ends it)."""
@@ -42,11 +61,11 @@ def _word_end(
     while j < end:
         c = codes[j]
         if c == _PERIOD:
-            if j + 1 < end and not _separates(codes[j + 1], whitespace):
+            if j + 1 < end and not _separates(codes[j + 1], classes):
                 j += 1
                 continue
             return j
-        if _separates(c, whitespace):
+        if _separates(c, classes):
             return j
         j += 1
     return j
@@ -54,7 +73,7 @@ def _word_end(
 
 @compiled
 def tokenize(
-    codes: np.ndarray, line_starts: np.ndarray, line_ends: np.ndarray, whitespace: np.ndarray
+    codes: np.ndarray, line_starts: np.ndarray, line_ends: np.ndarray, classes: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """The tokens of every line ``codes[line_starts[i]:line_ends[i]]`` as start and end
     offsets, the lines one padding position apart (offsets -1) with one before the first
@@ -69,21 +88,21 @@ def tokenize(
         i, end = line_starts[line], line_ends[line]
         while i < end:
             c = codes[i]
-            if c < whitespace.shape[0] and whitespace[c]:
+            if is_space(c, classes):
                 i += 1
                 continue
-            j = _word_end(codes, i, end, whitespace)
+            j = _word_end(codes, i, end, classes)
             if j == i:
                 j = i + 1  # a bracket, a punctuation mark or a period alone
             else:
                 # Punctuation between two words stays inside: "5,800", "a,b".
                 while True:
                     k = j
-                    while k < end and codes[k] in _PUNCTUATION:
+                    while k < end and _is_mark(codes[k], classes):
                         k += 1
                     if k == j:
                         break
-                    m = _word_end(codes, k, end, whitespace)
+                    m = _word_end(codes, k, end, classes)
                     if m == k:
                         break
                     j = m
