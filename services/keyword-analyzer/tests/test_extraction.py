@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from keyword_analyzer.extraction import Extractor, Keyword, default_taxonomy
+from keyword_analyzer.extraction import Extractor, Keyword, default_taxonomy, scan_kernels
 from keyword_analyzer.extraction.sections import (
     Section,
     SentenceCues,
@@ -291,6 +291,19 @@ def test_normalize_matches_the_branch_by_branch_definition() -> None:
     for _ in range(500):
         text = "".join(rng.choice(alphabet) for _ in range(60))
         assert normalize(text) == reference.sub(" ", text.lower())
+
+
+def test_the_compiled_normalize_is_normalize() -> None:
+    rng = random.Random(5)
+    # Final sigma, a lower case longer than its letter, a lone surrogate, a character past
+    # the BMP (the regex then decides), digits of other scripts and superscripts.
+    alphabet = "aZ9 .-/'\u2019&,;:()_\n\t\u2009é#+ΣİΣς\ud800\U0001f600\u0663\u00b2ß"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(40))) for _ in range(5000)]
+    texts += ["".join(chr(rng.randrange(0x10000)) for _ in range(30)) for _ in range(2000)]
+    for text in texts:
+        normalized, codes = scan_kernels.normalized(text)
+        assert normalized == normalize(text), text
+        assert codes.tobytes().decode("utf-32-le", "surrogatepass") == normalized
 
 
 def test_it_and_scrum_master_are_not_degrees() -> None:

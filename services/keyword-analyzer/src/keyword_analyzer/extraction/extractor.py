@@ -121,7 +121,10 @@ class Extractor:
         found: dict[str, Keyword] = {}
         section = Section.PREAMBLE
         position = 0
-        normalized = normalize(text)
+        if self._tables is None:
+            normalized, normalized_codes = normalize(text), None
+        else:
+            normalized, normalized_codes = scan_kernels.normalized(text)
         tagged_lines: list[tuple[int, str, Section]] = []
         for line in text.split("\n"):
             start = position
@@ -135,19 +138,30 @@ class Extractor:
             if self._tables is None:
                 self._scan_line(text, normalized, start, line, section, found)
             tagged_lines.append((start, line, section))
-        if self._tables is not None and tagged_lines:
-            self._scan(text, normalized, tagged_lines, found)
-        supported = self._tag(text, tagged_lines, found) if self.tagger is not None else None
+        supported: set[str] | None = None if self.tagger is None else set()
+        if tagged_lines:
+            codes = word_kernels.codes_of(text)
+            bounds = np.array(
+                [(start, start + len(line)) for start, line, _ in tagged_lines], np.int64
+            )
+            if normalized_codes is not None:
+                self._scan(text, codes, normalized, normalized_codes, bounds, tagged_lines, found)
+            if self.tagger is not None:
+                supported = self._tag(text, codes, bounds, tagged_lines, found)
         return finish(found, self.taxonomy, supported, use_confidence=self.use_confidence)
 
     def _tag(
-        self, text: str, lines: list[tuple[int, str, Section]], found: dict[str, Keyword]
+        self,
+        text: str,
+        codes: np.ndarray,
+        bounds: np.ndarray,
+        lines: list[tuple[int, str, Section]],
+        found: dict[str, Keyword],
     ) -> set[str]:
         """Add the tagger's spans; return the words whose probability of being in a span
-        reaches ``TAGGER_VETO`` somewhere (among those of keywords it may veto)."""
+        reaches ``TAGGER_VETO`` somewhere (among those of keywords it may veto). ``codes``:
+        the text's code points; ``bounds``: the lines' (start, end) offsets."""
         assert self.tagger is not None
-        if not lines:
-            return set()
         by_term = {k.term.lower(): k for k in found.values()}
         for keyword in found.values():
             for variant in keyword.variants:
@@ -164,10 +178,11 @@ class Extractor:
         tagged_wordings: dict[int, tuple[Keyword, str]] = {}
         spans, supported = self.tagger.tag_text(
             text,
-            [(start, start + len(line)) for start, line, _ in lines],
+            bounds,
             [SECTION_VALUE[section] for _, _, section in lines],
             wanted,
             TAGGER_VETO,
+            codes,
         )
         for number, s, e in spans:
             _, line, section = lines[number]
@@ -196,17 +211,22 @@ class Extractor:
     def _scan(
         self,
         text: str,
+        codes: np.ndarray,
         normalized: str,
+        normalized_codes: np.ndarray,
+        bounds: np.ndarray,
         lines: list[tuple[int, str, Section]],
         found: dict[str, Keyword],
     ) -> None:
-        """``_scan_line`` of every line, the trie walked by ``scan_kernels.scan``."""
+        """``_scan_line`` of every line, the trie walked by ``scan_kernels.scan``
+        (``codes``: the code points of ``text`` and ``normalized``; ``bounds``: the lines'
+        (start, end) offsets)."""
         assert self._tables is not None
         events, info = scan_kernels.scan(
-            scan_kernels.codes_of(text),
-            scan_kernels.codes_of(normalized),
-            np.array([start for start, _, _ in lines], np.int64),
-            np.array([start + len(line) for start, line, _ in lines], np.int64),
+            codes,
+            normalized_codes,
+            bounds[:, 0].copy(),
+            bounds[:, 1].copy(),
             np.array(
                 [self.salient_other and section in SALIENT_SECTIONS for _, _, section in lines],
                 np.bool_,

@@ -13,6 +13,7 @@ this walk to on every SkillSpan posting.
 
 from __future__ import annotations
 
+import re
 import threading
 import weakref
 from collections.abc import Iterable
@@ -23,7 +24,8 @@ import numpy as np
 from keyword_analyzer.extraction import word_kernels
 from keyword_analyzer.extraction.crf_kernels import child_of, compiled
 from keyword_analyzer.extraction.taxonomy import END, Taxonomy, Term, Trie
-from keyword_analyzer.extraction.word_kernels import CLASSES, is_space
+from keyword_analyzer.extraction.tokens import _SEPARATORS, lower, normalize
+from keyword_analyzer.extraction.word_kernels import CLASSES, codes_of, is_space
 
 ADD, PARTS, UNCOVERED = 0, 1, 2
 # Bits of a word's flags.
@@ -55,11 +57,6 @@ class ScanTables(NamedTuple):
 
     def arrays(self) -> tuple[np.ndarray, ...]:
         return tuple(self[:-1])
-
-
-def codes_of(text: str) -> np.ndarray:
-    """The code points of ``text`` (lone surrogates too)."""
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
 
 
 def build_tables(
@@ -134,6 +131,58 @@ def build_tables(
     )
 
 
+# Character classes of ``tokens.normalize`` for the Basic Multilingual Plane: a
+# separator, a punctuation mark kept between letters or digits, the dot (kept after
+# them too) and a letter or digit (the regex's own ``[^\W_]``).
+_SEPARATOR, _JOINER, _DOT, _ALNUM = 1, 2, 4, 8
+_ALNUM_RE = re.compile(r"[^\W_]")
+NORMALIZE_CLASSES = np.array(
+    [
+        (_SEPARATOR if chr(c) in _SEPARATORS else 0)
+        | (_JOINER if chr(c) in ".-/'\u2019&" else 0)
+        | (_DOT if c == 0x2E else 0)
+        | (_ALNUM if _ALNUM_RE.match(chr(c)) else 0)
+        for c in range(0x10000)
+    ],
+    np.uint8,
+)
+
+
+@compiled
+def _normalize(
+    codes: np.ndarray, classes: np.ndarray
+) -> tuple[np.ndarray, bool]:  # pragma: no cover - compiled
+    """``tokens.normalize`` of lower-cased code points, and True; or False where a code
+    point lies past the table (the caller takes the regex)."""
+    out = codes.copy()
+    n = codes.shape[0]
+    size = classes.shape[0]
+    for i in range(n):
+        c = codes[i]
+        if c >= size:
+            return out, False
+        kind = classes[c]
+        if kind & _SEPARATOR:
+            out[i] = _SPACE
+        elif kind & _JOINER:
+            if i + 1 < n and codes[i + 1] >= size:
+                return out, False
+            if i + 1 == n or not classes[codes[i + 1]] & _ALNUM:
+                out[i] = _SPACE  # not followed by a letter or digit
+            elif not kind & _DOT and (i == 0 or not classes[codes[i - 1]] & _ALNUM):
+                out[i] = _SPACE  # not a dot, and after no letter or digit
+    return out, True
+
+
+def normalized(text: str) -> tuple[str, np.ndarray]:
+    """``tokens.normalize(text)`` and its code points, compiled for text in the BMP."""
+    codes, complete = _normalize(codes_of(lower(text)), NORMALIZE_CLASSES)
+    if not complete:
+        result = normalize(text)
+        return result, codes_of(result).copy()  # writable, as the kernel's own
+    return codes.tobytes().decode("utf-32-le", "surrogatepass"), codes
+
+
 _tables: weakref.WeakKeyDictionary[Taxonomy, ScanTables] = weakref.WeakKeyDictionary()
 _tables_lock = threading.Lock()
 
@@ -156,7 +205,16 @@ def tables_of(
             # Compiled now (once per process) rather than on the first posting.
             line = np.zeros(1, np.int64)
             text = codes_of("Go")
-            scan(text, text, line, line + 2, np.ones(1, np.bool_), CLASSES, *tables.arrays())
+            _, normalized_codes = normalized("Go")
+            scan(
+                text,
+                normalized_codes,
+                line,
+                line + 2,
+                np.ones(1, np.bool_),
+                CLASSES,
+                *tables.arrays(),
+            )
         return tables
 
 

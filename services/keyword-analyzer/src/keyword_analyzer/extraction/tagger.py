@@ -439,16 +439,18 @@ class SpanTagger:
     def tag_text(
         self,
         text: str,
-        bounds: Sequence[tuple[int, int]],
+        bounds: Sequence[tuple[int, int]] | np.ndarray,
         sections: Sequence[str],
         wanted: Collection[str] = (),
         threshold: float = 0.5,
+        codes: np.ndarray | None = None,
     ) -> tuple[list[tuple[int, int, int]], set[str]]:
         """``tag_lines`` of the lines ``text[start:end]`` of ``bounds`` (one section each),
         tokenized as ``words_of`` does: the spans as (line, start, end), their offsets into
-        ``text``, in order."""
-        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
-        line_bounds = np.array(bounds, np.int64).reshape(len(bounds), 2)
+        ``text``, in order. ``codes``: the text's code points, when the caller has them."""
+        if codes is None:
+            codes = word_kernels.codes_of(text)
+        line_bounds = np.asarray(bounds, np.int64).reshape(len(bounds), 2)
         starts, ends = word_kernels.tokenize(
             codes, line_bounds[:, 0].copy(), line_bounds[:, 1].copy(), word_kernels.CLASSES
         )

@@ -34,12 +34,17 @@ _NOT_TOKEN_RE = re.compile(
 PART_RE = re.compile(r"[-/]")
 
 
-def normalize(text: str) -> str:
-    """Lower-cased ``text`` of the same length with separators turned into spaces."""
+def lower(text: str) -> str:
+    """``text`` lower-cased, of the same length."""
     lowered = text.lower()
     if len(lowered) != len(text):  # a character whose lower case is longer (rare)
         lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    return _NOT_TOKEN_RE.sub(" ", lowered)
+    return lowered
+
+
+def normalize(text: str) -> str:
+    """Lower-cased ``text`` of the same length with separators turned into spaces."""
+    return _NOT_TOKEN_RE.sub(" ", lower(text))
 
 
 def tokenize(text: str) -> list[str]:

@@ -34,6 +34,11 @@ _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
 
 
+def codes_of(text: str) -> np.ndarray:
+    """The code points of ``text`` (lone surrogates too)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+
+
 @compiled
 def _separates(c: int, classes: np.ndarray) -> bool:  # pragma: no cover - compiled
     """Whitespace, punctuation or a bracket: what no word character is."""
