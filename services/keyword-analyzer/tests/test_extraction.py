@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from keyword_analyzer.extraction import Extractor, Keyword, default_taxonomy, scan_kernels
+from keyword_analyzer.extraction.extractor import REQUIRED_OF_CUES
 from keyword_analyzer.extraction.sections import (
+    OPTIONAL_CUES,
+    REQUIRED_CUES,
     Section,
     SentenceCues,
     heading_section,
@@ -19,7 +24,7 @@ from keyword_analyzer.extraction.sections import (
     sentence_at,
 )
 from keyword_analyzer.extraction.taxonomy import ConfidenceModel, Skill, Taxonomy, overlay_trie
-from keyword_analyzer.extraction.tokens import _SEPARATORS, normalize, tokenize
+from keyword_analyzer.extraction.tokens import _SEPARATORS, lower, normalize, tokenize
 
 
 def skills(keywords: list[Keyword]) -> dict[str, Keyword]:
@@ -301,9 +306,29 @@ def test_the_compiled_normalize_is_normalize() -> None:
     texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(40))) for _ in range(5000)]
     texts += ["".join(chr(rng.randrange(0x10000)) for _ in range(30)) for _ in range(2000)]
     for text in texts:
-        normalized, codes = scan_kernels.normalized(text)
+        normalized, codes, lowered = scan_kernels.normalized(text)
         assert normalized == normalize(text), text
         assert codes.tobytes().decode("utf-32-le", "surrogatepass") == normalized
+        assert lowered.tobytes().decode("utf-32-le", "surrogatepass") == lower(text)
+
+
+def test_the_compiled_cue_search_is_required_of() -> None:
+    rng = random.Random(8)
+    # Cue pieces, their neighbours in other case or script, and what lower-cases oddly:
+    # "İ" (to "i" and a combining dot), the Kelvin sign (to "k"), a final sigma.
+    pieces = [*OPTIONAL_CUES, *REQUIRED_CUES, "MUST", "Nice To Have", "İ", "\u212a", "Σ"]
+    pieces += ["a", " ", "  ", "\t", "-", ".", "plus", "expert", "x", "é", "\U0001f600"]
+    lines = ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 12))) for _ in range(4000)]
+    lines += ["must", "required.", "A plus", " preferred ", "nice-to-have", "ideally\tRust"]
+    text = "\n".join(lines)
+    starts = np.array([0, *itertools.accumulate(len(line) + 1 for line in lines[:-1])])
+    ends = starts + np.array([len(line) for line in lines])
+    _, _, lowered = scan_kernels.normalized(text)
+    cues = scan_kernels.line_cues(lowered, starts, ends, *scan_kernels.CUE_TABLES).tolist()
+    assert set(cues) == {0, 1, 2, 3}
+    for line, bits in zip(lines, cues, strict=True):
+        for section in Section:
+            assert REQUIRED_OF_CUES[section, bits] == required_of(section, line), (line, section)
 
 
 def test_it_and_scrum_master_are_not_degrees() -> None:

@@ -59,6 +59,18 @@ SECTION_RANK = {
 }
 # ``Section.value`` is a property: a dict finds it faster on the hot path.
 SECTION_VALUE: dict[Section, str] = {section: section.value for section in Section}
+# ``required_of(section, line)`` by the cues ``scan_kernels.line_cues`` found in the line.
+REQUIRED_OF_CUES: dict[tuple[Section, int], bool | None] = {
+    (section, bits): (
+        False
+        if bits & scan_kernels.OPTIONAL_CUE or section is Section.NICE_TO_HAVE
+        else True
+        if section is Section.REQUIREMENTS or bits & scan_kernels.REQUIRED_CUE
+        else None
+    )
+    for section in Section
+    for bits in range(4)
+}
 # A one-word wording followed by this word is ordinary English: "a high degree of accuracy".
 _NOT_BEFORE = {"degree": "of"}
 # A line this short is a list item or a tag line ("Technologies: vue.js vuex mysql").
@@ -121,10 +133,11 @@ class Extractor:
         found: dict[str, Keyword] = {}
         section = Section.PREAMBLE
         position = 0
+        lowered: np.ndarray | None = None
         if self._tables is None:
             normalized, normalized_codes = normalize(text), None
         else:
-            normalized, normalized_codes = scan_kernels.normalized(text)
+            normalized, normalized_codes, lowered = scan_kernels.normalized(text)
         tagged_lines: list[tuple[int, str, Section]] = []
         for line in text.split("\n"):
             start = position
@@ -144,10 +157,28 @@ class Extractor:
             bounds = np.array(
                 [(start, start + len(line)) for start, line, _ in tagged_lines], np.int64
             )
-            if normalized_codes is not None:
-                self._scan(text, codes, normalized, normalized_codes, bounds, tagged_lines, found)
+            line_required: list[bool | None] | None = None
+            if normalized_codes is not None and lowered is not None:
+                cues = scan_kernels.line_cues(
+                    lowered, bounds[:, 0].copy(), bounds[:, 1].copy(), *scan_kernels.CUE_TABLES
+                )
+                # required_of of each whole line, from the cues the kernel found in it.
+                line_required = [
+                    REQUIRED_OF_CUES[section, bits]
+                    for (_, _, section), bits in zip(tagged_lines, cues.tolist(), strict=True)
+                ]
+                self._scan(
+                    text,
+                    codes,
+                    normalized,
+                    normalized_codes,
+                    bounds,
+                    tagged_lines,
+                    line_required,
+                    found,
+                )
             if self.tagger is not None:
-                supported = self._tag(text, codes, bounds, tagged_lines, found)
+                supported = self._tag(text, codes, bounds, tagged_lines, line_required, found)
         return finish(found, self.taxonomy, supported, use_confidence=self.use_confidence)
 
     def _tag(
@@ -156,11 +187,13 @@ class Extractor:
         codes: np.ndarray,
         bounds: np.ndarray,
         lines: list[tuple[int, str, Section]],
+        line_required: list[bool | None] | None,
         found: dict[str, Keyword],
     ) -> set[str]:
         """Add the tagger's spans; return the words whose probability of being in a span
         reaches ``TAGGER_VETO`` somewhere (among those of keywords it may veto). ``codes``:
-        the text's code points; ``bounds``: the lines' (start, end) offsets."""
+        the text's code points; ``bounds``: the lines' (start, end) offsets;
+        ``line_required``: ``required_of`` each line, if known."""
         assert self.tagger is not None
         by_term = {k.term.lower(): k for k in found.values()}
         for keyword in found.values():
@@ -189,9 +222,10 @@ class Extractor:
             term = " ".join(text[s:e].split())
             known = by_term.get(term.lower())
             if known is None:
-                key = self._add(
-                    found, None, term, s, e, required_of(section, line), section, OTHER_LOGIT
+                required = (
+                    required_of(section, line) if line_required is None else line_required[number]
                 )
+                key = self._add(found, None, term, s, e, required, section, OTHER_LOGIT)
                 known = by_term[term.lower()] = found[key]
             known.tagged = True
             tagged_spans.append((s, e))
@@ -216,11 +250,12 @@ class Extractor:
         normalized_codes: np.ndarray,
         bounds: np.ndarray,
         lines: list[tuple[int, str, Section]],
+        line_required: list[bool | None],
         found: dict[str, Keyword],
     ) -> None:
         """``_scan_line`` of every line, the trie walked by ``scan_kernels.scan``
         (``codes``: the code points of ``text`` and ``normalized``; ``bounds``: the lines'
-        (start, end) offsets)."""
+        (start, end) offsets; ``line_required``: ``required_of`` each line)."""
         assert self._tables is not None
         events, info = scan_kernels.scan(
             codes,
@@ -241,8 +276,7 @@ class Extractor:
             words, cue, knowledge = info[number].tolist()
             short, cued = words <= SHORT_LINE_WORDS, knowledge == 1
             # No cue word on the line (most lines): the section alone decides.
-            required = None if cue else SECTION_REQUIRED.get(section)
-            required_known = not cue
+            required = line_required[number] if cue else SECTION_REQUIRED.get(section)
             sentences = (
                 SentenceCues(section, line) if cue and (". " in line or "; " in line) else None
             )
@@ -251,13 +285,8 @@ class Extractor:
             for _, kind, s, e, term_index in line_events:
                 if kind == scan_kernels.ADD:
                     term = terms[term_index]
-                    if sentences is not None:
-                        # Cues bind to their sentence: "Strong Go. Rust is a plus."
-                        in_sentence = sentences.at(s - start)
-                    else:
-                        if not required_known:
-                            required, required_known = required_of(section, line), True
-                        in_sentence = required
+                    # Cues bind to their sentence: "Strong Go. Rust is a plus."
+                    in_sentence = required if sentences is None else sentences.at(s - start)
                     line_keys.append(
                         add(
                             found,
@@ -273,7 +302,9 @@ class Extractor:
                         )
                     )
                 elif kind == scan_kernels.PARTS:
-                    self._scan_parts(text, s, normalized[s:e], section, line, found)
+                    self._scan_parts(
+                        text, s, normalized[s:e], section, line_required[number], found
+                    )
                 else:
                     uncovered.append((s, e))
             if len(line_keys) >= 2 and line_keys.count(line_keys[0]) < len(line_keys):
@@ -281,8 +312,6 @@ class Extractor:
                 for key in line_keys:
                     found[key].listed = True
             if uncovered:
-                if not required_known:
-                    required = required_of(section, line)
                 self._salient(text, uncovered, found, required, section, short, cued)
 
     def _scan_line(
@@ -359,7 +388,12 @@ class Extractor:
                     if only is None or _NOT_BEFORE.get(word, "") == following:
                         if "-" in word or "/" in word:
                             self._scan_parts(
-                                text, start + offsets[k] + k, word, section, line, found
+                                text,
+                                start + offsets[k] + k,
+                                word,
+                                section,
+                                required_of(section, line),
+                                found,
                             )
                         elif salient:
                             s = start + offsets[k] + k
@@ -395,7 +429,9 @@ class Extractor:
             if best is None:
                 at = offsets[k] + k
                 if "-" in word or "/" in word:
-                    self._scan_parts(text, start + at, word, section, line, found)
+                    self._scan_parts(
+                        text, start + at, word, section, required_of(section, line), found
+                    )
                 elif salient:
                     uncovered.append((start + at, start + at + len(word)))
                 continue
@@ -430,9 +466,16 @@ class Extractor:
             self._salient(text, uncovered, found, required, section, short, cued)
 
     def _scan_parts(
-        self, text: str, at: int, word: str, section: Section, line: str, found: dict[str, Keyword]
+        self,
+        text: str,
+        at: int,
+        word: str,
+        section: Section,
+        required: bool | None,
+        found: dict[str, Keyword],
     ) -> None:
-        """Look up the parts of ``Java/Spring`` or ``Python-based`` (at ``at``) one by one."""
+        """Look up the parts of ``Java/Spring`` or ``Python-based`` (at ``at``) one by one;
+        ``required``: ``required_of`` their line."""
         for part in PART_RE.split(word):
             if part:
                 for trie in self.tries:
@@ -447,7 +490,7 @@ class Extractor:
                             text[at : at + len(part)],
                             at,
                             at + len(part),
-                            required_of(section, line),
+                            required,
                             section,
                             term.logit,
                         )

@@ -23,6 +23,7 @@ import numpy as np
 
 from keyword_analyzer.extraction import word_kernels
 from keyword_analyzer.extraction.crf_kernels import child_of, compiled
+from keyword_analyzer.extraction.sections import OPTIONAL_CUES, REQUIRED_CUES
 from keyword_analyzer.extraction.taxonomy import END, Taxonomy, Term, Trie
 from keyword_analyzer.extraction.tokens import _SEPARATORS, lower, normalize
 from keyword_analyzer.extraction.word_kernels import CLASSES, codes_of, is_space
@@ -174,13 +175,74 @@ def _normalize(
     return out, True
 
 
-def normalized(text: str) -> tuple[str, np.ndarray]:
-    """``tokens.normalize(text)`` and its code points, compiled for text in the BMP."""
-    codes, complete = _normalize(codes_of(lower(text)), NORMALIZE_CLASSES)
+def normalized(text: str) -> tuple[str, np.ndarray, np.ndarray]:
+    """``tokens.normalize(text)`` and its code points, compiled for text in the BMP; and
+    the code points of ``tokens.lower(text)``."""
+    lowered = codes_of(lower(text))
+    codes, complete = _normalize(lowered, NORMALIZE_CLASSES)
     if not complete:
         result = normalize(text)
-        return result, codes_of(result).copy()  # writable, as the kernel's own
-    return codes.tobytes().decode("utf-32-le", "surrogatepass"), codes
+        return result, codes_of(result).copy(), lowered  # writable, as the kernel's own
+    return codes.tobytes().decode("utf-32-le", "surrogatepass"), codes, lowered
+
+
+# The requirement cues of ``sections.required_of`` for ``line_cues``: their code points,
+# whether each is optional, and by their first two characters (both ASCII: 128 x 128).
+_CUES = (*OPTIONAL_CUES, *REQUIRED_CUES)
+_CUE_PAIRS = sorted(range(len(_CUES)), key=lambda cue: (ord(_CUES[cue][0]), ord(_CUES[cue][1])))
+CUE_TABLES = (
+    np.searchsorted(
+        [ord(_CUES[cue][0]) * 128 + ord(_CUES[cue][1]) for cue in _CUE_PAIRS],
+        np.arange(128 * 128 + 1),
+    ).astype(np.int64),
+    np.array(_CUE_PAIRS, np.int64),
+    np.cumsum([0] + [len(cue) for cue in _CUES], dtype=np.int64),
+    codes_of("".join(_CUES)).copy(),
+    np.array([cue in OPTIONAL_CUES for cue in _CUES], np.bool_),
+)
+if any(not cue.isascii() or len(cue) < 2 or cue.endswith("i") for cue in _CUES):
+    # An "i" may be the first half of a lower-cased "İ" (line_cues keeps the "İ").
+    raise ValueError("line_cues takes ASCII cues of two characters or more, none ending in i")
+OPTIONAL_CUE, REQUIRED_CUE = 1, 2
+
+
+@compiled
+def line_cues(
+    lowered: np.ndarray,
+    line_starts: np.ndarray,
+    line_ends: np.ndarray,
+    by_pair: np.ndarray,
+    pair_cues: np.ndarray,
+    cue_bounds: np.ndarray,
+    cue_codes: np.ndarray,
+    optional: np.ndarray,
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Per line ``[line_starts[i], line_ends[i])`` of the lower-cased code points, the
+    cues ``required_of`` finds in it (space-padded): OPTIONAL_CUE | REQUIRED_CUE bits."""
+    found = np.zeros(line_starts.shape[0], np.int8)
+    for line in range(line_starts.shape[0]):
+        first, last = line_starts[line] - 1, line_ends[line]  # the padding included
+        for p in range(first, last):
+            c0 = _SPACE if p == first else lowered[p]
+            c1 = _SPACE if p + 1 == last else lowered[p + 1]
+            if c0 >= 128 or c1 >= 128:
+                continue
+            pair = c0 * 128 + c1
+            for index in range(by_pair[pair], by_pair[pair + 1]):
+                cue = pair_cues[index]
+                start, stop = cue_bounds[cue], cue_bounds[cue + 1]
+                if p + stop - start > last + 1:
+                    continue
+                same = True
+                for q in range(2, stop - start):
+                    at = p + q
+                    c = _SPACE if at == last else lowered[at]
+                    if c != cue_codes[start + q]:
+                        same = False
+                        break
+                if same:
+                    found[line] |= OPTIONAL_CUE if optional[cue] else REQUIRED_CUE
+    return found
 
 
 _tables: weakref.WeakKeyDictionary[Taxonomy, ScanTables] = weakref.WeakKeyDictionary()
@@ -205,7 +267,8 @@ def tables_of(
             # Compiled now (once per process) rather than on the first posting.
             line = np.zeros(1, np.int64)
             text = codes_of("Go")
-            _, normalized_codes = normalized("Go")
+            _, normalized_codes, lowered = normalized("Go")
+            line_cues(lowered, line, line + 2, *CUE_TABLES)
             scan(
                 text,
                 normalized_codes,
