@@ -271,9 +271,10 @@ class Extractor:
         )
         terms = self._tables.terms
         add = self._add
+        line_info = info.tolist()
         for number, line_events in groupby(events.tolist(), itemgetter(0)):
             start, line, section = lines[number]
-            words, cue, knowledge = info[number].tolist()
+            words, cue, knowledge = line_info[number]
             short, cued = words <= SHORT_LINE_WORDS, knowledge == 1
             # No cue word on the line (most lines): the section alone decides.
             required = line_required[number] if cue else SECTION_REQUIRED.get(section)
