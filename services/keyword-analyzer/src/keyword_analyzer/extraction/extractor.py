@@ -267,6 +267,7 @@ class Extractor:
                 np.bool_,
             ),
             word_kernels.CLASSES,
+            scan_kernels.BMP_CLASSES,
             *self._tables.arrays(),
         )
         terms = self._tables.terms

@@ -132,17 +132,19 @@ def build_tables(
     )
 
 
-# Character classes of ``tokens.normalize`` for the Basic Multilingual Plane: a
+# Character classes of the Basic Multilingual Plane: for ``tokens.normalize`` a
 # separator, a punctuation mark kept between letters or digits, the dot (kept after
-# them too) and a letter or digit (the regex's own ``[^\W_]``).
-_SEPARATOR, _JOINER, _DOT, _ALNUM = 1, 2, 4, 8
+# them too) and a letter or digit (the regex's own ``[^\W_]``); and an upper-case
+# letter (str.isupper), without which no word is salient.
+_SEPARATOR, _JOINER, _DOT, _ALNUM, _UPPER = 1, 2, 4, 8, 16
 _ALNUM_RE = re.compile(r"[^\W_]")
-NORMALIZE_CLASSES = np.array(
+BMP_CLASSES = np.array(
     [
         (_SEPARATOR if chr(c) in _SEPARATORS else 0)
         | (_JOINER if chr(c) in ".-/'\u2019&" else 0)
         | (_DOT if c == 0x2E else 0)
         | (_ALNUM if _ALNUM_RE.match(chr(c)) else 0)
+        | (_UPPER if chr(c).isupper() else 0)
         for c in range(0x10000)
     ],
     np.uint8,
@@ -179,7 +181,7 @@ def normalized(text: str) -> tuple[str, np.ndarray, np.ndarray]:
     """``tokens.normalize(text)`` and its code points, compiled for text in the BMP; and
     the code points of ``tokens.lower(text)``."""
     lowered = codes_of(lower(text))
-    codes, complete = _normalize(lowered, NORMALIZE_CLASSES)
+    codes, complete = _normalize(lowered, BMP_CLASSES)
     if not complete:
         result = normalize(text)
         return result, codes_of(result).copy(), lowered  # writable, as the kernel's own
@@ -276,6 +278,7 @@ def tables_of(
                 line + 2,
                 np.ones(1, np.bool_),
                 CLASSES,
+                BMP_CLASSES,
                 *tables.arrays(),
             )
         return tables
@@ -330,6 +333,20 @@ def _all_space(
 
 
 @compiled
+def _may_be_salient(
+    text: np.ndarray, start: int, end: int, bmp: np.ndarray
+) -> bool:  # pragma: no cover - compiled
+    """Whether ``Extractor._is_salient`` could take the word: two characters or more,
+    one of them upper case (or past the table). Dropping the others from a line's
+    ``UNCOVERED`` words changes no phrase: the word between two salient ones keeps
+    them apart either way."""
+    i = start
+    while i < end and text[i] < bmp.shape[0] and not bmp[text[i]] & _UPPER:
+        i += 1
+    return end - start >= 2 and i < end
+
+
+@compiled
 def scan(
     text: np.ndarray,
     normalized: np.ndarray,
@@ -337,6 +354,7 @@ def scan(
     line_ends: np.ndarray,
     salient: np.ndarray,
     classes: np.ndarray,
+    bmp: np.ndarray,
     slots: np.ndarray,
     arena: np.ndarray,
     word_starts: np.ndarray,
@@ -433,7 +451,7 @@ def scan(
                             classes,
                         ):
                             kind = ADD
-                        elif salient[line]:
+                        elif salient[line] and _may_be_salient(text, s, e, bmp):
                             kind = UNCOVERED
                         if kind >= 0:
                             events[n, 0], events[n, 1], events[n, 2] = line, kind, s
@@ -476,7 +494,11 @@ def scan(
                     e = piece_ends[k]
             if joined[k]:
                 kind = PARTS
-            elif salient[line] and (node >= 0 or word < 0 or not flags[word] & COMMON):
+            elif (
+                salient[line]
+                and (node >= 0 or word < 0 or not flags[word] & COMMON)
+                and _may_be_salient(text, s, e, bmp)
+            ):
                 # A word that starts terms is looked at even when common ("experience").
                 kind = UNCOVERED
             if kind >= 0:
