@@ -24,7 +24,7 @@ from keyword_analyzer.extraction.sections import (
     sentence_at,
 )
 from keyword_analyzer.extraction.taxonomy import ConfidenceModel, Skill, Taxonomy, overlay_trie
-from keyword_analyzer.extraction.tokens import _SEPARATORS, lower, normalize, tokenize
+from keyword_analyzer.extraction.tokens import SEPARATORS, lower, normalize, tokenize
 
 
 def skills(keywords: list[Keyword]) -> dict[str, Keyword]:
@@ -289,7 +289,7 @@ def test_normalized_text_has_no_whitespace_but_the_space() -> None:
 
 
 def test_normalize_matches_the_branch_by_branch_definition() -> None:
-    separators = "[" + re.escape(_SEPARATORS) + "]"
+    separators = "[" + re.escape(SEPARATORS) + "]"
     reference = re.compile(separators + r"|[.\-/'\u2019&](?![^\W_])|[\-/'\u2019&](?<![^\W_].)")
     alphabet = "aZ9 .-/'\u2019&,;:()_\n\t\u2009é#+"
     rng = random.Random(3)

@@ -1,4 +1,6 @@
-"""The extractor's walk over a posting's lines, compiled with numba.
+"""The extractor's walk over a posting's lines, compiled with numba; and the two other
+per-character passes it needs, compiled too: ``normalized`` (``tokens.normalize``) and
+``line_cues`` (``sections.required_of`` of every line).
 
 ``Extractor`` finds the taxonomy's terms word by word: most words start no term, most
 that do start only longer ones that the next word does not continue, and a Python loop
@@ -25,7 +27,7 @@ from keyword_analyzer.extraction import word_kernels
 from keyword_analyzer.extraction.crf_kernels import child_of, compiled
 from keyword_analyzer.extraction.sections import OPTIONAL_CUES, REQUIRED_CUES
 from keyword_analyzer.extraction.taxonomy import END, Taxonomy, Term, Trie
-from keyword_analyzer.extraction.tokens import _SEPARATORS, lower, normalize
+from keyword_analyzer.extraction.tokens import SEPARATORS, lower, normalize
 from keyword_analyzer.extraction.word_kernels import CLASSES, codes_of, is_space
 
 ADD, PARTS, UNCOVERED = 0, 1, 2
@@ -57,6 +59,7 @@ class ScanTables(NamedTuple):
     terms: list[Term]
 
     def arrays(self) -> tuple[np.ndarray, ...]:
+        """Every field but ``terms``: ``scan``'s arguments from ``slots`` on."""
         return tuple(self[:-1])
 
 
@@ -116,17 +119,15 @@ def build_tables(
         word_starts,
         word_ends,
         np.array([flags.get(word_id, 0) for word_id in range(size)], np.int64),
-        np.array([ids[not_before[w]] if w in not_before else -1 for w in words], np.int64).reshape(
-            size
-        ),
+        np.array([ids[not_before[w]] if w in not_before else -1 for w in words], np.int64),
         roots,
         np.cumsum([0] + [len(c) for c in child_lists], dtype=np.int64),
         np.array([i for c in child_lists for i, _ in c], np.int64),
         np.array([n for c in child_lists for _, n in c], np.int64),
         np.array(term_of, np.int64),
         np.cumsum([0] + [len(s) for s in surfaces], dtype=np.int64),
-        surface_ends - np.array([len(s) for s in flat], np.int64).reshape(len(flat)),
-        surface_ends.reshape(len(flat)),
+        surface_ends - np.array([len(s) for s in flat], np.int64),
+        surface_ends,
         codes_of("".join(flat)).copy(),
         terms,
     )
@@ -140,7 +141,7 @@ _SEPARATOR, _JOINER, _DOT, _ALNUM, _UPPER = 1, 2, 4, 8, 16
 _ALNUM_RE = re.compile(r"[^\W_]")
 BMP_CLASSES = np.array(
     [
-        (_SEPARATOR if chr(c) in _SEPARATORS else 0)
+        (_SEPARATOR if chr(c) in SEPARATORS else 0)
         | (_JOINER if chr(c) in ".-/'\u2019&" else 0)
         | (_DOT if c == 0x2E else 0)
         | (_ALNUM if _ALNUM_RE.match(chr(c)) else 0)

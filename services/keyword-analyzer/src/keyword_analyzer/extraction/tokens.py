@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-_SEPARATORS = (
+SEPARATORS = (
     ',;:()[]{}"!?*|<>\u2022\u00b7\u2026\u201c\u201d\u2013\u2014=~^`$%@\\\t\r\n\x0b\x0c\xa0'
     # The rest of what ``str.split()`` takes for whitespace: after ``normalize`` the only
     # whitespace left is the plain space, so the extractor can split on it alone.
@@ -24,7 +24,7 @@ _SEPARATORS = (
 # before a word stays: .NET). The pattern opens with one character class holding every
 # character it can replace and decides by looking around that character: a leading class
 # lets the regex engine skip to candidates in C instead of trying each branch everywhere.
-_SEP = re.escape(_SEPARATORS)
+_SEP = re.escape(SEPARATORS)
 _NOT_TOKEN_RE = re.compile(
     "[" + _SEP + r".\-/'\u2019&]"
     "(?:(?<=[" + _SEP + r"])"  # a separator
