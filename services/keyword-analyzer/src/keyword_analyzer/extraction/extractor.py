@@ -133,11 +133,10 @@ class Extractor:
         found: dict[str, Keyword] = {}
         section = Section.PREAMBLE
         position = 0
-        lowered: np.ndarray | None = None
-        if self._tables is None:
-            normalized, normalized_codes = normalize(text), None
-        else:
-            normalized, normalized_codes, lowered = scan_kernels.normalized(text)
+        # With the compiled walk: the normalised text, its code points and the lower-cased
+        # text's.
+        compiled = scan_kernels.normalized(text) if self._tables is not None else None
+        normalized = compiled[0] if compiled is not None else normalize(text)
         tagged_lines: list[tuple[int, str, Section]] = []
         for line in text.split("\n"):
             start = position
@@ -158,9 +157,11 @@ class Extractor:
                 [(start, start + len(line)) for start, line, _ in tagged_lines], np.int64
             )
             line_required: list[bool | None] | None = None
-            if normalized_codes is not None and lowered is not None:
+            if compiled is not None:
+                _, normalized_codes, lowered = compiled
+                line_starts, line_ends = bounds[:, 0].copy(), bounds[:, 1].copy()
                 cues = scan_kernels.line_cues(
-                    lowered, bounds[:, 0].copy(), bounds[:, 1].copy(), *scan_kernels.CUE_TABLES
+                    lowered, line_starts, line_ends, *scan_kernels.CUE_TABLES
                 )
                 # required_of of each whole line, from the cues the kernel found in it.
                 line_required = [
@@ -172,7 +173,8 @@ class Extractor:
                     codes,
                     normalized,
                     normalized_codes,
-                    bounds,
+                    line_starts,
+                    line_ends,
                     tagged_lines,
                     line_required,
                     found,
@@ -248,20 +250,21 @@ class Extractor:
         codes: np.ndarray,
         normalized: str,
         normalized_codes: np.ndarray,
-        bounds: np.ndarray,
+        line_starts: np.ndarray,
+        line_ends: np.ndarray,
         lines: list[tuple[int, str, Section]],
         line_required: list[bool | None],
         found: dict[str, Keyword],
     ) -> None:
         """``_scan_line`` of every line, the trie walked by ``scan_kernels.scan``
-        (``codes``: the code points of ``text`` and ``normalized``; ``bounds``: the lines'
-        (start, end) offsets; ``line_required``: ``required_of`` each line)."""
+        (``codes``: the code points of ``text`` and ``normalized``; the lines' offsets;
+        ``line_required``: ``required_of`` each line)."""
         assert self._tables is not None
         events, info = scan_kernels.scan(
             codes,
             normalized_codes,
-            bounds[:, 0].copy(),
-            bounds[:, 1].copy(),
+            line_starts,
+            line_ends,
             np.array(
                 [self.salient_other and section in SALIENT_SECTIONS for _, _, section in lines],
                 np.bool_,
