@@ -4,6 +4,9 @@ Longest match wins; a multi-word term never spans punctuation; a case-sensitive
 wording (``Go``, ``R``) must appear with exactly its case. Lines under a benefits or
 about-the-company heading yield nothing; lines under requirements also yield salient
 non-taxonomy tokens (acronyms, capitalised product names) as category ``other``.
+The taxonomy's trie is walked compiled (``scan_kernels``), which hands back only what
+needs Python; ``_scan_line`` walks in Python what that walk must match, and a user's
+own trie.
 """
 
 from __future__ import annotations
