@@ -268,8 +268,10 @@ class _Words(dict[str, int]):
             if row >= len(self.table):
                 self.table = np.concatenate([self.table, np.zeros_like(self.table)])
                 self.ids = np.concatenate([self.ids, np.full_like(self.ids, -1)])
-                self.word_starts = np.concatenate([self.word_starts, np.full_like(self.ids, -1)])
-                self.word_ends = np.concatenate([self.word_ends, np.full_like(self.ids, -1)])
+                self.word_starts = np.concatenate(
+                    [self.word_starts, np.full_like(self.word_starts, -1)]
+                )
+                self.word_ends = np.concatenate([self.word_ends, np.full_like(self.word_ends, -1)])
             parts = _word_features(word)
             slots = self.table[row]
             for slot, indices in enumerate(_SLOT_PARTS):
