@@ -99,6 +99,14 @@ KNOWLEDGE_CUES = frozenset(
 )
 
 
+def _mark_listed(found: dict[str, Keyword], line_keys: list[str]) -> None:
+    """Two skills or more on one line (``line_keys``: their keys in order): a list of what
+    the job needs."""
+    if len(line_keys) >= 2 and line_keys.count(line_keys[0]) < len(line_keys):
+        for key in line_keys:
+            found[key].listed = True
+
+
 class Extractor:
     """Finds the keywords of postings (or resumes) with one taxonomy and optional user terms."""
 
@@ -130,6 +138,7 @@ class Extractor:
             if compiled and self._single is not None
             else None
         )
+        self._scan_arguments = self._tables.arguments() if self._tables is not None else ()
 
     def extract(self, text: str, *, sections: bool = True) -> list[Keyword]:
         """The keywords of ``text``, most important first."""
@@ -272,9 +281,7 @@ class Extractor:
                 [self.salient_other and section in SALIENT_SECTIONS for _, _, section in lines],
                 np.bool_,
             ),
-            word_kernels.CLASSES,
-            scan_kernels.BMP_CLASSES,
-            *self._tables.arrays(),
+            *self._scan_arguments,
         )
         terms = self._tables.terms
         add = self._add
@@ -315,10 +322,7 @@ class Extractor:
                     )
                 else:
                     uncovered.append((s, e))
-            if len(line_keys) >= 2 and line_keys.count(line_keys[0]) < len(line_keys):
-                # Two skills or more on one line: a list of what the job needs.
-                for key in line_keys:
-                    found[key].listed = True
+            _mark_listed(found, line_keys)
             if uncovered:
                 self._salient(text, uncovered, found, required, section, short, cued)
 
@@ -464,10 +468,7 @@ class Extractor:
                 )
             )
             next_free = j + 1
-        if len(line_keys) >= 2 and line_keys.count(line_keys[0]) < len(line_keys):
-            # Two skills or more on one line: a list of what the job needs.
-            for key in line_keys:
-                found[key].listed = True
+        _mark_listed(found, line_keys)
         if salient and uncovered:
             if not required_known:
                 required, required_known = required_of(section, line), True

@@ -38,8 +38,8 @@ _HYPHEN, _SLASH = 0x2D, 0x2F
 
 
 class ScanTables(NamedTuple):
-    """A trie's words, nodes and terms as the arrays ``scan`` takes (after the texts and
-    line arrays, in this order), and the terms by index."""
+    """A trie's words, nodes and terms as the arrays ``scan`` takes (after the texts, the
+    line arrays and the character classes, in this order), and the terms by index."""
 
     slots: np.ndarray  # the word hash table (word_kernels)
     arena: np.ndarray
@@ -58,9 +58,10 @@ class ScanTables(NamedTuple):
     surface_arena: np.ndarray
     terms: list[Term]
 
-    def arrays(self) -> tuple[np.ndarray, ...]:
-        """Every field but ``terms``: ``scan``'s arguments from ``slots`` on."""
-        return tuple(self[:-1])
+    def arguments(self) -> tuple[np.ndarray, ...]:
+        """``scan``'s arguments after the texts and the line arrays: the character
+        classes, then every field but ``terms``."""
+        return (CLASSES, BMP_CLASSES, *self[:-1])
 
 
 def build_tables(
@@ -278,9 +279,7 @@ def tables_of(
                 line,
                 line + 2,
                 np.ones(1, np.bool_),
-                CLASSES,
-                BMP_CLASSES,
-                *tables.arrays(),
+                *tables.arguments(),
             )
         return tables
 
