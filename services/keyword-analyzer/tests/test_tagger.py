@@ -80,9 +80,18 @@ def test_the_fast_tokenizer_path_agrees_with_the_full_pattern(line: str) -> None
     assert [word for word, _ in tokens_of(line)] == words_of(line)
 
 
+def _bounds(lines: list[str]) -> list[tuple[int, int]]:
+    """The (start, end) offsets of ``lines`` in ``"\\n".join(lines)``."""
+    bounds, start = [], 0
+    for line in lines:
+        bounds.append((start, start + len(line)))
+        start += len(line) + 1
+    return bounds
+
+
 def _compiled_tokens(text: str, bounds: list[tuple[int, int]]) -> list[list[tuple[str, int]]]:
     """The compiled tokenizer's tokens and offsets of each line ``text[start:end]``."""
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+    codes = word_kernels.codes_of(text)
     array = np.array(bounds, np.int64).reshape(len(bounds), 2)
     starts, ends = word_kernels.tokenize(
         codes, array[:, 0].copy(), array[:, 1].copy(), word_kernels.CLASSES
@@ -104,10 +113,7 @@ def test_the_tokenizers_agree_with_the_full_pattern_on_random_text() -> None:
     alphabet = [*"ab1.,;:!?()[] -/#+é", "\t", "\xa0", "\u2028", "\ud800", "\U0001f600", "\n"]
     for _ in range(20_000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
-        bounds, start = [], 0
-        for line in text.split("\n"):
-            bounds.append((start, start + len(line)))
-            start += len(line) + 1
+        bounds = _bounds(text.split("\n"))
         expected = [
             [(m.group(), s + m.start()) for m in tagger_module._TOKEN_RE.finditer(text[s:e])]
             for s, e in bounds
@@ -120,10 +126,7 @@ def test_the_tokenizers_agree_with_the_full_pattern_on_random_text() -> None:
 def test_tagging_a_text_is_tagging_its_lines() -> None:
     tagger = default_tagger()
     text = "\n".join(line for line, _ in POSTING)
-    bounds, start = [], 0
-    for line, _ in POSTING:
-        bounds.append((start, start + len(line)))
-        start += len(line) + 1
+    bounds = _bounds([line for line, _ in POSTING])
     sections = [section for _, section in POSTING]
     lines = [(words_of(line), section) for line, section in POSTING]
     wanted = {"python", "sql", "kafka", "streams", "degree", "jobs"}
@@ -149,7 +152,7 @@ def test_the_word_table_grows_and_keeps_every_words_row() -> None:
     tagger = default_tagger()
     words = tagger._current_words()
     text = " ".join(f"w{n}x{'y' * (n % 7)}" for n in range(6_000))
-    codes = np.frombuffer(text.encode("utf-32-le"), np.uint32)
+    codes = word_kernels.codes_of(text)
     starts, ends = word_kernels.tokenize(
         codes, np.array([0]), np.array([len(text)]), word_kernels.CLASSES
     )
