@@ -153,12 +153,11 @@ def test_the_word_table_grows_and_keeps_every_words_row() -> None:
     words = tagger._current_words()
     text = " ".join(f"w{n}x{'y' * (n % 7)}" for n in range(6_000))
     codes = word_kernels.codes_of(text)
-    starts, ends = word_kernels.tokenize(
-        codes, np.array([0]), np.array([len(text)]), word_kernels.CLASSES
-    )
-    rows = words.rows_of(text, codes, starts, ends)
-    again = words.rows_of(text, codes, starts, ends)
-    assert rows.tolist() == again.tolist()
+    line_starts, line_ends = np.array([0]), np.array([len(text)])
+    starts, ends, rows = words.tokens(text, codes, line_starts, line_ends)
+    again = words.tokens(text, codes, line_starts, line_ends)
+    assert rows.tolist() == again[2].tolist()
+    assert (starts.tolist(), ends.tolist()) == (again[0].tolist(), again[1].tolist())
     tokens = text.split()
     assert rows[1:-1].tolist() == [words[token] for token in tokens]
     assert len(set(rows[1:-1].tolist())) == len(tokens)

@@ -248,3 +248,43 @@ def spans_in(
             elif kind == 1:
                 opened = p - first
     return found[:count]
+
+
+@compiled
+def tag_rows(
+    rows: np.ndarray,
+    ids: np.ndarray,
+    roots: np.ndarray,
+    first_child: np.ndarray,
+    child_ids: np.ndarray,
+    children: np.ndarray,
+    complete: np.ndarray,
+    table: np.ndarray,
+    hit_weights: np.ndarray,
+    by_section: np.ndarray,
+    sections: np.ndarray,
+    bos: np.ndarray,
+    eos: np.ndarray,
+    transition: np.ndarray,
+    exp_transition: np.ndarray,
+    kinds: np.ndarray,
+    o: int,
+    threshold: float,
+    probabilities: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """The whole tagging of the words at ``rows`` (lines between padding rows 0) in one
+    call: ``hit_codes`` over their vocabulary ``ids``, ``emissions_of``, ``viterbi`` and
+    ``spans_in``, and with ``probabilities`` ``inside``. Returns the spans as rows (line,
+    first, last), each line's first position, and the distinct rows whose 1 - P(O)
+    reaches ``threshold`` at some position (none without ``probabilities``)."""
+    breaks = np.flatnonzero(rows == 0)
+    starts, ends = breaks[:-1] + 1, breaks[1:]
+    hits = hit_codes(ids[rows], starts, ends, roots, first_child, child_ids, children, complete)
+    scores = emissions_of(
+        table, rows, hits, hit_weights, by_section, sections, bos, eos, starts, ends
+    )
+    found = spans_in(viterbi(scores, starts, ends, transition), starts, ends, kinds)
+    if not probabilities:
+        return found, starts, np.empty(0, np.int64)
+    likely = np.unique(rows[inside(scores, starts, ends, exp_transition, o) >= threshold])
+    return found, starts, likely

@@ -38,6 +38,7 @@ from keyword_analyzer.extraction.crf_kernels import (
     hit_codes,
     inside,
     spans_in,
+    tag_rows,
     viterbi,
 )
 from keyword_analyzer.extraction.taxonomy import common_words
@@ -286,20 +287,28 @@ class _Words(dict[str, int]):
             self[word] = row
             return row
 
-    def rows_of(
-        self, text: str, codes: np.ndarray, starts: np.ndarray, ends: np.ndarray
-    ) -> np.ndarray:
-        """The row of every token ``text[starts[p]:ends[p]]`` (``codes``: the text's code
-        points; padding at -1 offsets is row 0), new words added on the way."""
+    def tokens(
+        self, text: str, codes: np.ndarray, line_starts: np.ndarray, line_ends: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The tokens of the lines ``text[line_starts[i]:line_ends[i]]`` (``codes``: the
+        text's code points) as ``word_kernels.tokenize`` cuts them: their start and end
+        offsets and their rows (padding at -1 offsets is row 0), new words added on the way."""
         with self._lock:
-            rows: np.ndarray = word_kernels.lookup(
-                codes, starts, ends, self.slots, self.arena, self.word_starts, self.word_ends
+            starts, ends, rows = word_kernels.token_rows(
+                codes,
+                line_starts,
+                line_ends,
+                word_kernels.CLASSES,
+                self.slots,
+                self.arena,
+                self.word_starts,
+                self.word_ends,
             )
             for p in np.flatnonzero(rows < 0).tolist():
                 start, end = int(starts[p]), int(ends[p])
                 rows[p] = row = self[text[start:end]]
                 self._hash(codes, start, end, row)
-            return rows
+            return starts, ends, rows
 
     def _hash(self, codes: np.ndarray, start: int, end: int, row: int) -> None:
         if self._used + end - start > len(self.arena):
@@ -452,15 +461,36 @@ class SpanTagger:
         ``text``, in order. ``codes``: the text's code points, when the caller has them."""
         if codes is None:
             codes = word_kernels.codes_of(text)
+        if len(bounds) != len(sections):
+            raise ValueError(f"{len(bounds)} lines of tokens for {len(sections)} sections")
         line_bounds = np.asarray(bounds, np.int64).reshape(len(bounds), 2)
-        starts, ends = word_kernels.tokenize(
-            codes, line_bounds[:, 0].copy(), line_bounds[:, 1].copy(), word_kernels.CLASSES
-        )
         words = self._current_words()
-        rows = words.rows_of(text, codes, starts, ends)
-        scored = self._score(words, rows, sections)
-        found, supported = self._decode(scored, wanted, threshold)
-        first = scored.starts[found[:, 0]]
+        starts, ends, rows = words.tokens(
+            text, codes, line_bounds[:, 0].copy(), line_bounds[:, 1].copy()
+        )
+        section_of = self._section_of
+        found, line_starts, likely = tag_rows(
+            rows,
+            words.ids,
+            *self.vocabulary.trie,
+            words.table,
+            self._hits,
+            self._by_section,
+            np.fromiter(map(section_of.get, sections, repeat(0)), np.intp, len(sections)),
+            self._bos,
+            self._eos,
+            self._transition,
+            self._exp_transition,
+            self._kinds,
+            self._o,
+            threshold,
+            bool(wanted),
+        )
+        supported: set[str] = set()
+        if wanted:
+            lowers = words.lowers
+            supported = {lowers[row] for row in likely.tolist()}.intersection(wanted)
+        first = line_starts[found[:, 0]]
         spans = list(
             zip(
                 found[:, 0].tolist(),

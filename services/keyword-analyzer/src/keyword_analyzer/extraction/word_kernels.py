@@ -211,3 +211,19 @@ def rehash(
                 arena, word_starts[row], word_ends[row], slots, arena, word_starts, word_ends
             )
             slots[slot] = row
+
+
+@compiled
+def token_rows(
+    codes: np.ndarray,
+    line_starts: np.ndarray,
+    line_ends: np.ndarray,
+    classes: np.ndarray,
+    slots: np.ndarray,
+    arena: np.ndarray,
+    word_starts: np.ndarray,
+    word_ends: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """``tokenize`` and ``lookup`` in one call: the tokens' start and end offsets and rows."""
+    starts, ends = tokenize(codes, line_starts, line_ends, classes)
+    return starts, ends, lookup(codes, starts, ends, slots, arena, word_starts, word_ends)
