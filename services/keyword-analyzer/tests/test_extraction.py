@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import random
 import re
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 
 from keyword_analyzer.extraction import Extractor, Keyword, default_taxonomy, scan_kernels
 from keyword_analyzer.extraction.extractor import REQUIRED_OF_CUES
+from keyword_analyzer.extraction.keywords import SCORED_GROUPS, round3
 from keyword_analyzer.extraction.sections import (
     OPTIONAL_CUES,
     REQUIRED_CUES,
@@ -223,6 +225,29 @@ def test_knowledge_cue_and_list_lines_are_marked() -> None:
     ]
 
 
+def test_round3_is_round_to_three_places() -> None:
+    """Every tie and grid point of three places up to 1000, their neighbouring floats,
+    seeded random values, and the values it hands to ``round`` (negative, huge, NaN)."""
+    rng = random.Random(3)
+    grid = [k / 2000 for k in range(2_000_001)]
+    values = [
+        *grid,
+        *(math.nextafter(v, 0.0) for v in grid[::50]),
+        *(math.nextafter(v, 2000.0) for v in grid[::50]),
+        *(rng.random() for _ in range(200_000)),
+        *(rng.uniform(0, 1000) for _ in range(100_000)),
+        0.0625,  # an exact tie in binary: half to even, 0.062
+        -0.0004,
+        -1.2345,
+        1000.0005,
+        1e20,
+        5e-324,
+    ]
+    assert [round3(v) for v in values] == [round(v, 3) for v in values]
+    assert math.isnan(round3(math.nan))
+    assert round3(0.0625) == 0.062
+
+
 def test_cue_and_list_features_raise_confidence() -> None:
     model = ConfidenceModel(
         bias=0.0,
@@ -423,3 +448,31 @@ def test_the_compiled_walk_finds_what_the_python_walk_finds(options: dict[str, A
         for sections in (True, False):
             expected = reference.extract(text, sections=sections)
             assert compiled.extract(text, sections=sections) == expected, text[:80]
+
+
+def test_every_confidence_is_the_models_probability(extractor: Extractor) -> None:
+    """``finish`` computes the confidence model inline: every scored keyword it keeps on
+    the SkillSpan postings has ``ConfidenceModel.probability`` of its features, rounded."""
+    if not (SKILLSPAN / "dev.json").exists():
+        pytest.skip(f"SkillSpan is not at {SKILLSPAN} (see ../shared/data/README.md)")
+    model = extractor.taxonomy.confidence
+    assert model is not None
+    checked = 0
+    for text in _postings():
+        for keyword in extractor.extract(text):
+            if keyword.group not in SCORED_GROUPS:
+                continue
+            capitalised = any(w != w.lower() for w in (keyword.term, *keyword.variants))
+            expected = model.probability(
+                keyword.prior_logit,
+                keyword.section,
+                capitalised,
+                keyword.count > 1,
+                keyword.term.count(" ") + 1,
+                keyword.short_line,
+                keyword.cued,
+                keyword.listed,
+            )
+            assert keyword.confidence == round(expected, 3), keyword
+            checked += 1
+    assert checked > 2000
