@@ -147,7 +147,8 @@ class Extractor:
         position = 0
         # With the compiled walk: the normalised text, its code points and the lower-cased
         # text's.
-        compiled = scan_kernels.normalized(text) if self._tables is not None else None
+        codes = word_kernels.codes_of(text)
+        compiled = scan_kernels.normalized(text, codes) if self._tables is not None else None
         normalized = compiled[0] if compiled is not None else normalize(text)
         tagged_lines: list[tuple[int, str, Section]] = []
         for line in text.split("\n"):
@@ -164,7 +165,6 @@ class Extractor:
             tagged_lines.append((start, line, section))
         supported: set[str] | None = None if self.tagger is None else set()
         if tagged_lines:
-            codes = word_kernels.codes_of(text)
             bounds = np.array(
                 [(start, start + len(line)) for start, line, _ in tagged_lines], np.int64
             )
@@ -209,17 +209,18 @@ class Extractor:
         the text's code points; ``bounds``: the lines' (start, end) offsets;
         ``line_required``: ``required_of`` each line, if known."""
         assert self.tagger is not None
-        by_term = {k.term.lower(): k for k in found.values()}
+        # Keywords by their terms' lower cases (a term wins over another's variant), and
+        # the words of scored keywords: only they can be vetoed, only theirs need a
+        # probability.
+        by_term: dict[str, Keyword] = {}
+        wanted: set[str] = set()
         for keyword in found.values():
+            lowered = keyword.term.lower()
+            by_term[lowered] = keyword
             for variant in keyword.variants:
                 by_term.setdefault(variant.lower(), keyword)
-        # Only the words of scored keywords can be vetoed: only theirs need a probability.
-        wanted = {
-            word
-            for keyword in found.values()
-            if keyword.category in VETOED_CATEGORIES
-            for word in keyword.term.lower().split()
-        }
+            if keyword.category in VETOED_CATEGORIES:
+                wanted.update(lowered.split())
         tagged_spans: list[tuple[int, int]] = []
         # Per keyword the wording the tagger tagged, "" when it tagged the term itself.
         tagged_wordings: dict[int, tuple[Keyword, str]] = {}
@@ -232,18 +233,19 @@ class Extractor:
             codes,
         )
         for number, s, e in spans:
-            _, line, section = lines[number]
             term = " ".join(text[s:e].split())
-            known = by_term.get(term.lower())
+            lowered = term.lower()
+            known = by_term.get(lowered)
             if known is None:
+                _, line, section = lines[number]
                 required = (
                     required_of(section, line) if line_required is None else line_required[number]
                 )
                 key = self._add(found, None, term, s, e, required, section, OTHER_LOGIT)
-                known = by_term[term.lower()] = found[key]
+                known = by_term[lowered] = found[key]
             known.tagged = True
             tagged_spans.append((s, e))
-            if term.lower() == known.term.lower():
+            if lowered == known.term.lower():
                 tagged_wordings[id(known)] = (known, "")
             else:
                 tagged_wordings.setdefault(id(known), (known, term))

@@ -179,15 +179,49 @@ def _normalize(
     return out, True
 
 
-def normalized(text: str) -> tuple[str, np.ndarray, np.ndarray]:
+# Per BMP code point, its lower case where that is one code point, else itself: what
+# ``tokens.lower`` makes of it everywhere but in a capital sigma (final or not by its
+# neighbours).
+BMP_LOWER = np.array(
+    [ord(chr(c).lower()) if len(chr(c).lower()) == 1 else c for c in range(0x10000)],
+    np.uint32,
+)
+_CAPITAL_SIGMA = 0x3A3
+LOWERED, NOT_LOWERED, NOT_NORMALIZED = 0, 1, 2
+
+
+@compiled
+def _lower_normalize(
+    codes: np.ndarray, lower_table: np.ndarray, classes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, int]:  # pragma: no cover - compiled
+    """``tokens.lower`` and ``tokens.normalize`` of the code points, and LOWERED; or
+    NOT_LOWERED where one lies past the table or is a capital sigma, NOT_NORMALIZED where
+    ``_normalize`` needs the regex (the caller takes over from there)."""
+    lowered = np.empty_like(codes)
+    size = lower_table.shape[0]
+    for i in range(codes.shape[0]):
+        c = codes[i]
+        if c >= size or c == _CAPITAL_SIGMA:
+            return lowered, lowered, NOT_LOWERED
+        lowered[i] = lower_table[c]
+    out, complete = _normalize(lowered, classes)
+    return lowered, out, LOWERED if complete else NOT_NORMALIZED
+
+
+def normalized(text: str, codes: np.ndarray | None = None) -> tuple[str, np.ndarray, np.ndarray]:
     """``tokens.normalize(text)`` and its code points, compiled for text in the BMP; and
-    the code points of ``tokens.lower(text)``."""
-    lowered = codes_of(lower(text))
-    codes, complete = _normalize(lowered, BMP_CLASSES)
-    if not complete:
+    the code points of ``tokens.lower(text)``. ``codes``: the text's, if the caller has them."""
+    lowered, out, status = _lower_normalize(
+        codes_of(text) if codes is None else codes, BMP_LOWER, BMP_CLASSES
+    )
+    if status == NOT_LOWERED:
+        lowered = codes_of(lower(text)).copy()  # writable, as the kernel's own
+        out, complete = _normalize(lowered, BMP_CLASSES)
+        status = LOWERED if complete else NOT_NORMALIZED
+    if status == NOT_NORMALIZED:
         result = normalize(text)
         return result, codes_of(result).copy(), lowered  # writable, as the kernel's own
-    return codes.tobytes().decode("utf-32-le", "surrogatepass"), codes, lowered
+    return out.tobytes().decode("utf-32-le", "surrogatepass"), out, lowered
 
 
 # The requirement cues of ``sections.required_of`` for ``line_cues``: their code points,
@@ -272,6 +306,7 @@ def tables_of(
             line = np.zeros(1, np.int64)
             text = codes_of("Go")
             _, normalized_codes, lowered = normalized("Go")
+            normalized("\u03a3")  # a capital sigma: lower-cased in Python, then compiled
             line_cues(lowered, line, line + 2, *CUE_TABLES)
             scan(
                 text,
