@@ -19,6 +19,9 @@ from keyword_analyzer.extraction.taxonomy import USER_LOGIT, Taxonomy
 GROUP_WEIGHT = {"hard": 1.0, "certification": 0.9, "degree": 0.7, "soft": 0.5, "other": 0.4}
 REQUIRED_FACTOR = {True: 1.0, None: 0.8, False: 0.6}
 SCORED_GROUPS = frozenset({"hard", "other"})
+# A keyword's frequency factor, 1 + log2(count) / 4, by count below _TABULATED.
+_TABULATED = 64
+FREQUENCY = [math.nan] + [1.0 + 0.25 * math.log2(count) for count in range(1, _TABULATED)]
 # A keyword of an uncurated wording (category knowledge: from the term list or SkillSpan)
 # or a salient phrase is dropped when one of its words never gets this probability of
 # being in a span from the tagger anywhere in the posting (chosen by 5-fold CV on train).
@@ -62,11 +65,11 @@ def round3(value: float) -> float:
     if not 0.0 <= value <= 1000.0:
         return round(value, 3)
     scaled = value * 1000.0
-    whole = math.floor(scaled)
+    whole = scaled // 1.0  # floor, as a float: no call
     fraction = scaled - whole  # exact
     if -1e-9 < fraction - 0.5 < 1e-9:  # too near a tie to trust the product: exactly
         return round(value, 3)
-    return (whole + 1 if fraction > 0.5 else whole) / 1000.0
+    return (whole + 1.0 if fraction > 0.5 else whole) / 1000.0
 
 
 def absorb(found: dict[str, Keyword], tagged_spans: list[tuple[int, int]]) -> None:
@@ -175,9 +178,11 @@ def finish(
             kept.append(keyword)
         keywords = kept
     for keyword in keywords:
-        rarity = 0.5 + 0.5 * min(keyword.idf / max_idf, 1.0)
-        frequency = 1.0 + 0.25 * math.log2(keyword.count)
+        rarity = keyword.idf / max_idf
+        rarity = 0.5 + 0.5 * (1.0 if rarity > 1.0 else rarity)
+        count = keyword.count
+        frequency = FREQUENCY[count] if 0 < count < _TABULATED else 1.0 + 0.25 * math.log2(count)
         raw = GROUP_WEIGHT[keyword.group] * REQUIRED_FACTOR[keyword.required] * rarity * frequency
-        keyword.weight = round3(min(raw, 1.0))
+        keyword.weight = round3(1.0 if raw > 1.0 else raw)
     keywords.sort(key=lambda k: (-k.weight, k.spans[0][0]))
     return keywords
