@@ -198,6 +198,28 @@ def test_a_keyword_inside_a_longer_tagged_span_gives_way() -> None:
     assert set(found) == {"kafka", "java"}
 
 
+def test_absorb_drops_only_what_a_longer_tagged_span_holds() -> None:
+    """Every way an occurrence can sit against the tagged spans (20-30 and 40-50)."""
+    tagged = [(40, 50), (20, 30)]  # unsorted: absorb sorts them
+    cases = {
+        "same start, ends before": ((20, 25), True),
+        "same start and end": ((20, 30), False),
+        "starts after, same end": ((25, 30), True),
+        "strictly inside": ((22, 28), True),
+        "runs past the end": ((25, 35), False),
+        "before every span": ((0, 5), False),
+        "between two spans": ((32, 38), False),
+        "after every span": ((55, 60), False),
+        "starts with a span's end": ((30, 34), False),
+    }
+    found = {
+        name: Keyword(name, None, "other", "other", None, 1, [span])
+        for name, (span, _) in cases.items()
+    }
+    absorb(found, tagged)
+    assert set(found) == {name for name, (_, absorbed) in cases.items() if not absorbed}
+
+
 def test_tagger_finds_a_free_phrase_no_vocabulary_holds(
     tagged: Extractor, extractor: Extractor
 ) -> None:

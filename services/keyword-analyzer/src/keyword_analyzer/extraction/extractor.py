@@ -25,6 +25,7 @@ from keyword_analyzer.extraction.keywords import (
     absorb,
     finish,
 )
+from keyword_analyzer.extraction.scan_kernels import ADD, PARTS
 from keyword_analyzer.extraction.sections import (
     CUE_WORDS,
     SECTION_REQUIRED,
@@ -100,9 +101,9 @@ KNOWLEDGE_CUES = frozenset(
 
 
 def _mark_listed(found: dict[str, Keyword], line_keys: list[str]) -> None:
-    """Two skills or more on one line (``line_keys``: their keys in order): a list of what
-    the job needs."""
-    if len(line_keys) >= 2 and line_keys.count(line_keys[0]) < len(line_keys):
+    """Two skills or more on one line (``line_keys``: their keys in order, two or more):
+    a list of what the job needs."""
+    if line_keys.count(line_keys[0]) < len(line_keys):
         for key in line_keys:
             found[key].listed = True
 
@@ -300,7 +301,7 @@ class Extractor:
             line_keys: list[str] = []
             uncovered: list[tuple[int, int]] = []
             for _, kind, s, e, term_index in line_events:
-                if kind == scan_kernels.ADD:
+                if kind == ADD:
                     term = terms[term_index]
                     # Cues bind to their sentence: "Strong Go. Rust is a plus."
                     in_sentence = required if sentences is None else sentences.at(s - start)
@@ -318,13 +319,14 @@ class Extractor:
                             cued,
                         )
                     )
-                elif kind == scan_kernels.PARTS:
+                elif kind == PARTS:
                     self._scan_parts(
                         text, s, normalized[s:e], section, line_required[number], found
                     )
                 else:
                     uncovered.append((s, e))
-            _mark_listed(found, line_keys)
+            if len(line_keys) > 1:
+                _mark_listed(found, line_keys)
             if uncovered:
                 self._salient(text, uncovered, found, required, section, short, cued)
 
@@ -470,7 +472,8 @@ class Extractor:
                 )
             )
             next_free = j + 1
-        _mark_listed(found, line_keys)
+        if len(line_keys) > 1:
+            _mark_listed(found, line_keys)
         if salient and uncovered:
             if not required_known:
                 required, required_known = required_of(section, line), True

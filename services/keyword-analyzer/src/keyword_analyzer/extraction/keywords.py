@@ -9,9 +9,8 @@ an uncurated keyword inside it.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from dataclasses import dataclass, field
-from itertools import accumulate
 
 from keyword_analyzer.extraction.sections import Section
 from keyword_analyzer.extraction.taxonomy import USER_LOGIT, Taxonomy
@@ -74,15 +73,12 @@ def round3(value: float) -> float:
 
 def absorb(found: dict[str, Keyword], tagged_spans: list[tuple[int, int]]) -> None:
     """Drop the untagged uncurated keywords whose every occurrence lies inside a longer
-    tagged span: the tagger's boundaries win ("apache activemq" over "activemq")."""
+    tagged span: the tagger's boundaries win ("apache activemq" over "activemq").
+    ``tagged_spans`` are disjoint, as the tagger's are (one path per line)."""
     if not tagged_spans:
         return
     tagged_spans.sort()
     starts = [s for s, _ in tagged_spans]
-    # A longer span around [start, end) starts before it and ends at or after its end, or
-    # starts with it and ends after it: the furthest end of the spans starting before each
-    # position answers the first case, the last span starting there the second.
-    furthest = list(accumulate([e for _, e in tagged_spans], max))
     for key, keyword in list(found.items()):
         if (
             keyword.category not in VETOED_CATEGORIES
@@ -91,11 +87,13 @@ def absorb(found: dict[str, Keyword], tagged_spans: list[tuple[int, int]]) -> No
         ):
             continue
         for start, end in keyword.spans:
-            before = bisect_left(starts, start)
-            if before and furthest[before - 1] >= end:
-                continue
-            at = bisect_right(starts, start, before)
-            if not (at > before and tagged_spans[at - 1][1] > end):
+            # Disjoint spans: only the last one starting at or before ``start`` can hold
+            # it, and is longer if it starts before it or ends after it.
+            at = bisect_right(starts, start) - 1
+            if at < 0:
+                break
+            tagged_start, tagged_end = tagged_spans[at]
+            if not (tagged_end > end or (tagged_end == end and tagged_start < start)):
                 break  # an occurrence outside every longer tagged span: it stays
         else:
             del found[key]
