@@ -144,6 +144,8 @@ def test_tagging_a_text_is_tagging_its_lines() -> None:
     assert supported
     with pytest.raises(ValueError, match="1 lines of tokens for 2 sections"):
         tagger.tag_text("Python SQL", [(0, 10)], ["requirements", "preamble"])
+    with pytest.raises(ValueError, match="an empty token"):
+        tagger.tag_lines([(["Python", "", "SQL"], "requirements")])
 
 
 def test_the_word_table_grows_and_keeps_every_words_row() -> None:

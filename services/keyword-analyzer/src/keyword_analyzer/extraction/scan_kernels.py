@@ -305,7 +305,7 @@ def tables_of(
             # Compiled now (once per process) rather than on the first posting.
             line = np.zeros(1, np.int64)
             text = codes_of("Go")
-            _, normalized_codes, lowered = normalized("Go")
+            _, normalized_codes, lowered = normalized("Go", text)
             normalized("\u03a3")  # a capital sigma: lower-cased in Python, then compiled
             line_cues(lowered, line, line + 2, *CUE_TABLES)
             scan(

@@ -36,10 +36,7 @@ from keyword_analyzer.extraction import word_kernels
 from keyword_analyzer.extraction.crf_kernels import (
     emissions_of,
     hit_codes,
-    inside,
-    spans_in,
     tag_rows,
-    viterbi,
 )
 from keyword_analyzer.extraction.taxonomy import common_words
 
@@ -336,11 +333,8 @@ class _Words(dict[str, int]):
 
 class _Scored(NamedTuple):
     scores: np.ndarray  # positions x labels
-    padding: np.ndarray  # True between lines
     starts: np.ndarray  # each line's first position
     ends: np.ndarray  # each line's last position + 1
-    rows: np.ndarray  # each position's row in ``words``
-    words: _Words
     hits: np.ndarray  # vocabulary hits: 0/1/2 for O/B/I, 3 for padding
 
 
@@ -392,14 +386,24 @@ class SpanTagger:
         return _Words(self._weights, len(self.labels), self.vocabulary, self._lock)
 
     def emissions(self, lines: Sequence[tuple[Sequence[str], str]]) -> _Scored:
-        """The emission scores of all lines' tokens, one padding position apart."""
-        flat: list[str] = [""]
-        for tokens, _section in lines:
-            flat += tokens
-            flat.append("")
-        words = self._current_words()
-        rows = np.fromiter(map(words.__getitem__, flat), np.intp, len(flat))
-        return self._score(words, rows, [section for _tokens, section in lines])
+        """The emission scores of all lines' tokens, one padding position apart, and their
+        vocabulary hits."""
+        words, rows = self._line_rows(lines)
+        starts, ends = self._line_bounds(rows)
+        hits = hit_codes(words.ids[rows], starts, ends, *self.vocabulary.trie)
+        scores = emissions_of(
+            words.table,
+            rows,
+            hits,
+            self._hits,
+            self._by_section,
+            self._section_ids([section for _tokens, section in lines]),
+            self._bos,
+            self._eos,
+            starts,
+            ends,
+        )
+        return _Scored(scores, starts, ends, hits)
 
     def _current_words(self) -> _Words:
         words = self._words
@@ -407,30 +411,62 @@ class SpanTagger:
             words = self._words = self._new_words()
         return words
 
-    def _score(self, words: _Words, rows: np.ndarray, sections: Sequence[str]) -> _Scored:
-        """The emission scores of the words at ``rows``: lines between padding (row 0), one
-        section per line."""
-        padding = rows == 0
-        breaks = np.flatnonzero(padding)
-        if len(breaks) != len(sections) + 1 or not padding[0] or not padding[-1]:
-            raise ValueError(f"{len(breaks) - 1} lines of tokens for {len(sections)} sections")
-        starts, ends = breaks[:-1] + 1, breaks[1:]
-        trie = self.vocabulary.trie
-        hits = hit_codes(words.ids[rows], starts, ends, *trie)
-        section_of = self._section_of
-        scores = emissions_of(
-            words.table,
+    def _line_rows(self, lines: Sequence[tuple[Sequence[str], str]]) -> tuple[_Words, np.ndarray]:
+        """The rows of all lines' tokens, the lines between padding (row 0)."""
+        flat: list[str] = [""]
+        for tokens, _section in lines:
+            flat += tokens
+            flat.append("")
+        words = self._current_words()
+        rows = np.fromiter(map(words.__getitem__, flat), np.intp, len(flat))
+        if np.count_nonzero(rows == 0) != len(lines) + 1:
+            raise ValueError("an empty token: it would stand for the padding between lines")
+        return words, rows
+
+    @staticmethod
+    def _line_bounds(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each line's first position and its last + 1 (lines between padding rows 0)."""
+        breaks = np.flatnonzero(rows == 0)
+        return breaks[:-1] + 1, breaks[1:]
+
+    def _section_ids(self, sections: Sequence[str]) -> np.ndarray:
+        """The sections' rows in ``_by_section`` (0: a section the model never saw)."""
+        return np.fromiter(map(self._section_of.get, sections, repeat(0)), np.intp, len(sections))
+
+    def _tag_rows(
+        self,
+        words: _Words,
+        rows: np.ndarray,
+        sections: Sequence[str],
+        wanted: Collection[str],
+        threshold: float,
+    ) -> tuple[np.ndarray, np.ndarray, set[str]]:
+        """``crf_kernels.tag_rows`` of the words at ``rows`` (lines between padding, one
+        section each): the spans as rows (line, first token, last token), each line's first
+        position, and the words of ``wanted`` whose probability of being in a span reaches
+        ``threshold`` somewhere."""
+        found, line_starts, likely = tag_rows(
             rows,
-            hits,
+            words.ids,
+            *self.vocabulary.trie,
+            words.table,
             self._hits,
             self._by_section,
-            np.fromiter(map(section_of.get, sections, repeat(0)), np.intp, len(sections)),
+            self._section_ids(sections),
             self._bos,
             self._eos,
-            starts,
-            ends,
+            self._transition,
+            self._exp_transition,
+            self._kinds,
+            self._o,
+            threshold,
+            bool(wanted),
         )
-        return _Scored(scores, padding, starts, ends, rows, words, hits)
+        supported: set[str] = set()
+        if wanted:
+            lowers = words.lowers
+            supported = {lowers[row] for row in likely.tolist()}.intersection(wanted)
+        return found, line_starts, supported
 
     def tag_lines(
         self,
@@ -441,7 +477,10 @@ class SpanTagger:
         """The spans (first and last token) of the Viterbi path in each line, and the
         lower-case words in ``wanted`` whose probability of being in a span (1 - P(O))
         reaches ``threshold`` somewhere."""
-        found, supported = self._decode(self.emissions(lines), wanted, threshold)
+        words, rows = self._line_rows(lines)
+        found, _, supported = self._tag_rows(
+            words, rows, [section for _tokens, section in lines], wanted, threshold
+        )
         spans: list[list[tuple[int, int]]] = [[] for _ in lines]
         for line, first, last in found.tolist():
             spans[line].append((first, last))
@@ -468,28 +507,7 @@ class SpanTagger:
         starts, ends, rows = words.tokens(
             text, codes, line_bounds[:, 0].copy(), line_bounds[:, 1].copy()
         )
-        section_of = self._section_of
-        found, line_starts, likely = tag_rows(
-            rows,
-            words.ids,
-            *self.vocabulary.trie,
-            words.table,
-            self._hits,
-            self._by_section,
-            np.fromiter(map(section_of.get, sections, repeat(0)), np.intp, len(sections)),
-            self._bos,
-            self._eos,
-            self._transition,
-            self._exp_transition,
-            self._kinds,
-            self._o,
-            threshold,
-            bool(wanted),
-        )
-        supported: set[str] = set()
-        if wanted:
-            lowers = words.lowers
-            supported = {lowers[row] for row in likely.tolist()}.intersection(wanted)
+        found, line_starts, supported = self._tag_rows(words, rows, sections, wanted, threshold)
         first = line_starts[found[:, 0]]
         spans = list(
             zip(
@@ -500,21 +518,6 @@ class SpanTagger:
             )
         )
         return spans, supported
-
-    def _decode(
-        self, scored: _Scored, wanted: Collection[str], threshold: float
-    ) -> tuple[np.ndarray, set[str]]:
-        """The spans as rows (line, first token, last token), and the supported words."""
-        starts, ends = scored.starts, scored.ends
-        path = viterbi(scored.scores, starts, ends, self._transition)
-        found = spans_in(path, starts, ends, self._kinds)
-        supported: set[str] = set()
-        if wanted:
-            probabilities = inside(scored.scores, starts, ends, self._exp_transition, self._o)
-            lowers = scored.words.lowers
-            likely = set(scored.rows[probabilities >= threshold].tolist())
-            supported = {lowers[row] for row in likely}.intersection(wanted)
-        return found, supported
 
     def tag(self, tokens: Sequence[str], section: str) -> list[str]:
         """BIO labels of one line's ``tokens``."""
