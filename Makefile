@@ -13,6 +13,9 @@ $(CURDIR)/.tools/bin/uv:
 
 setup: $(UV)
 	$(UV) sync --all-packages --frozen --quiet
+	@# The keyword analyzer's extraction compiled with mypyc (a no-op when current; without a
+	@# C compiler it says so and the Python sources serve).
+	$(UV) run --frozen python -m keyword_analyzer.native
 
 run: setup ## start the whole stack on embedded defaults
 	$(UV) run --frozen jobhunt up
@@ -35,3 +38,4 @@ bench: setup ## benchmarks print figures; see bench/README.md
 
 clean:
 	rm -rf .tools .venv .mypy_cache .ruff_cache .pytest_cache
+	rm -rf services/keyword-analyzer/src/keyword_analyzer/extraction/_mypyc

@@ -33,6 +33,7 @@ import httpx
 
 from jobhunt_common.auth import TokenSigner, generate_keypair, load_private_key
 from jobhunt_common.migrations import upgrade
+from keyword_analyzer import native
 from keyword_analyzer.db import MIGRATIONS_DIR
 from keyword_analyzer.extraction import Extractor, default_taxonomy
 from keyword_analyzer.extraction.tagger import default_tagger
@@ -199,6 +200,7 @@ def main() -> None:
 
     print(f"SkillSpan dev: {len(postings)} postings, {sum(map(len, golds))} gold knowledge spans")
     print(f"taxonomy: {len(extractor.taxonomy)} skills, loaded in {load_seconds:.2f} s")
+    print(f"extraction: {'compiled with mypyc' if native.status == 'compiled' else native.status}")
     print(f"{'system':<12}{'P':>7}{'R':>7}{'F1':>7}  | partial {'P':>6}{'R':>7}{'F1':>7}")
     systems = (
         ("jobhunt", ours),
