@@ -287,7 +287,6 @@ class Extractor:
             *self._scan_arguments,
         )
         terms = self._tables.terms
-        add = self._add
         line_info = info.tolist()
         for number, line_events in groupby(events.tolist(), itemgetter(0)):
             start, line, section = lines[number]
@@ -306,7 +305,7 @@ class Extractor:
                     # Cues bind to their sentence: "Strong Go. Rust is a plus."
                     in_sentence = required if sentences is None else sentences.at(s - start)
                     line_keys.append(
-                        add(
+                        self._add(
                             found,
                             term.skill,
                             text[s:e],
@@ -385,7 +384,6 @@ class Extractor:
         offsets = list(accumulate(map(len, pieces), initial=0))
         n = len(pieces)
         next_free = 0
-        add = self._add
         for k in indices:
             if k < next_free:
                 continue
@@ -423,7 +421,7 @@ class Extractor:
                         elif not required_known:
                             required, required_known = required_of(section, line), True
                         line_keys.append(
-                            add(
+                            self._add(
                                 found,
                                 only.skill,
                                 text[s:e],
@@ -458,7 +456,7 @@ class Extractor:
             elif not required_known:
                 required, required_known = required_of(section, line), True
             line_keys.append(
-                add(
+                self._add(
                     found,
                     term.skill,
                     text[span_start:span_end],

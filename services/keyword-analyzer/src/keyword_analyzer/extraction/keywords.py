@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from keyword_analyzer.extraction.sections import Section
 from keyword_analyzer.extraction.taxonomy import USER_LOGIT, Taxonomy
@@ -32,7 +32,7 @@ VETOED_CATEGORIES = frozenset({"knowledge", "other"})
 TAGGED_THRESHOLD_DELTA = 0.1
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Keyword:
     """One skill (or salient phrase) found in a text."""
 
@@ -43,16 +43,56 @@ class Keyword:
     required: bool | None
     count: int
     spans: list[tuple[int, int]]
-    weight: float = 0.0
-    variants: list[str] = field(default_factory=list)
-    idf: float = 0.0
-    section: str = Section.PREAMBLE.value
-    prior_logit: float = 0.0
-    confidence: float = 1.0
-    short_line: bool = False
-    cued: bool = False
-    listed: bool = False
-    tagged: bool = False
+    weight: float
+    variants: list[str]
+    idf: float
+    section: str
+    prior_logit: float
+    confidence: float
+    short_line: bool
+    cued: bool
+    listed: bool
+    tagged: bool
+
+    # Written out rather than generated: compiled (``keyword_analyzer.native``), the
+    # dataclass's own ``__init__`` stays interpreted Python, 6 % of a posting's time.
+    def __init__(
+        self,
+        term: str,
+        skill: str | None,
+        category: str,
+        group: str,
+        required: bool | None,
+        count: int,
+        spans: list[tuple[int, int]],
+        weight: float = 0.0,
+        variants: list[str] | None = None,
+        idf: float = 0.0,
+        section: str = Section.PREAMBLE.value,
+        prior_logit: float = 0.0,
+        confidence: float = 1.0,
+        short_line: bool = False,
+        cued: bool = False,
+        listed: bool = False,
+        tagged: bool = False,
+    ) -> None:
+        self.term = term
+        self.skill = skill
+        self.category = category
+        self.group = group
+        self.required = required
+        self.count = count
+        self.spans = spans
+        self.weight = weight
+        self.variants = [] if variants is None else variants
+        self.idf = idf
+        self.section = section
+        self.prior_logit = prior_logit
+        self.confidence = confidence
+        self.short_line = short_line
+        self.cued = cued
+        self.listed = listed
+        self.tagged = tagged
 
 
 def round3(value: float) -> float:
@@ -64,7 +104,9 @@ def round3(value: float) -> float:
     if not 0.0 <= value <= 1000.0:
         return round(value, 3)
     scaled = value * 1000.0
-    whole = scaled // 1.0  # floor, as a float: no call
+    # The floor, as 0 <= scaled: int() is a C conversion when compiled, where ``// 1.0``
+    # calls fmod.
+    whole = float(int(scaled))
     fraction = scaled - whole  # exact
     if -1e-9 < fraction - 0.5 < 1e-9:  # too near a tie to trust the product: exactly
         return round(value, 3)

@@ -571,6 +571,6 @@ def default_tagger() -> SpanTagger:
     data = resources.files("keyword_analyzer").joinpath("data")
     words = data.joinpath("tagger_vocabulary.txt").read_text("utf-8").splitlines()
     model = data.joinpath("span_tagger.crfsuite").read_bytes()
-    tagger = SpanTagger(model, Vocabulary(w for w in words if w))
+    tagger = SpanTagger(model, Vocabulary([w for w in words if w]))
     tagger.tag_text("Python and SQL", [(0, 14)], ["requirements"], {"python"})
     return tagger
