@@ -79,8 +79,24 @@ def test_every_workspace_member_manifest_is_copied_for_the_dependency_layer() ->
 
 def test_build_context_excludes_secrets_tests_and_local_state() -> None:
     ignore = (DEPLOY / "Dockerfile.dockerignore").read_text().splitlines()
-    for pattern in ("**/tests/", "**/*.pem", "**/*.key", "**/.venv/", "/data/", "**/.env"):
+    patterns = ("**/tests/", "**/*.pem", "**/*.key", "**/.venv/", "/data/", "**/.env", "**/_mypyc/")
+    for pattern in patterns:
         assert pattern in ignore, pattern
+
+
+def test_the_extraction_is_compiled_with_the_locked_mypy_and_setuptools() -> None:
+    """The build stage compiles the keyword analyzer with mypy and setuptools at the
+    versions uv.lock gives the dev group (the Dockerfile names them, outside the lock)."""
+    text = DOCKERFILE.read_text()
+    locked = {
+        package["name"]: package["version"]
+        for package in tomllib.loads((REPO / "uv.lock").read_text())["package"]
+    }
+    for name in ("mypy", "setuptools"):
+        argument = re.search(rf"^ARG {name.upper()}_VERSION=(\S+)$", text, re.MULTILINE)
+        assert argument is not None, name
+        assert argument.group(1) == locked[name], name
+    assert "python -m keyword_analyzer.native" in "\n".join(_stages(text)["build"])
 
 
 def _run_entrypoint(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
