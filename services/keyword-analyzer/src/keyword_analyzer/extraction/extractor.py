@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from itertools import accumulate, groupby
 from operator import itemgetter
+from typing import Final
 
 import numpy as np
 
@@ -45,15 +46,15 @@ from keyword_analyzer.extraction.taxonomy import (
 )
 from keyword_analyzer.extraction.tokens import PART_RE, normalize
 
-SKIPPED_SECTIONS = frozenset({Section.BENEFITS, Section.COMPANY})
-SALIENT_SECTIONS = frozenset({Section.REQUIREMENTS, Section.NICE_TO_HAVE})
-_HEADING_MAX_CHARS = 64
-_MAX_OTHER_TOKENS = 3
-_SENTENCE_END = re.compile(r"[.!?:;]\s*$")
+SKIPPED_SECTIONS: Final = frozenset({Section.BENEFITS, Section.COMPANY})
+SALIENT_SECTIONS: Final = frozenset({Section.REQUIREMENTS, Section.NICE_TO_HAVE})
+_HEADING_MAX_CHARS: Final = 64
+_MAX_OTHER_TOKENS: Final = 3
+_SENTENCE_END: Final = re.compile(r"[.!?:;]\s*$")
 # Prior log-odds of a salient non-taxonomy phrase; the confidence model decides from there.
-OTHER_LOGIT = -1.0
+OTHER_LOGIT: Final = -1.0
 # Sections by how much they say about requirements: a keyword is judged by its best one.
-SECTION_RANK = {
+SECTION_RANK: Final = {
     Section.REQUIREMENTS.value: 5,
     Section.NICE_TO_HAVE.value: 4,
     Section.RESPONSIBILITIES.value: 3,
@@ -62,9 +63,9 @@ SECTION_RANK = {
     Section.BENEFITS.value: 0,
 }
 # ``Section.value`` is a property: a dict finds it faster on the hot path.
-SECTION_VALUE: dict[Section, str] = {section: section.value for section in Section}
+SECTION_VALUE: Final[dict[Section, str]] = {section: section.value for section in Section}
 # ``required_of(section, line)`` by the cues ``scan_kernels.line_cues`` found in the line.
-REQUIRED_OF_CUES: dict[tuple[Section, int], bool | None] = {
+REQUIRED_OF_CUES: Final[dict[tuple[Section, int], bool | None]] = {
     (section, bits): (
         False
         if bits & scan_kernels.OPTIONAL_CUE or section is Section.NICE_TO_HAVE
@@ -76,11 +77,11 @@ REQUIRED_OF_CUES: dict[tuple[Section, int], bool | None] = {
     for bits in range(4)
 }
 # A one-word wording followed by this word is ordinary English: "a high degree of accuracy".
-_NOT_BEFORE = {"degree": "of"}
+_NOT_BEFORE: Final = {"degree": "of"}
 # A line this short is a list item or a tag line ("Technologies: vue.js vuex mysql").
-SHORT_LINE_WORDS = 8
+SHORT_LINE_WORDS: Final = 8
 # Words that introduce what a candidate should know ("experience with", "knowledge of").
-KNOWLEDGE_CUES = frozenset(
+KNOWLEDGE_CUES: Final = frozenset(
     {
         "experience",
         "experienced",

@@ -11,25 +11,26 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import Final
 
 from keyword_analyzer.extraction.sections import Section
 from keyword_analyzer.extraction.taxonomy import USER_LOGIT, Taxonomy
 
-GROUP_WEIGHT = {"hard": 1.0, "certification": 0.9, "degree": 0.7, "soft": 0.5, "other": 0.4}
-REQUIRED_FACTOR = {True: 1.0, None: 0.8, False: 0.6}
-SCORED_GROUPS = frozenset({"hard", "other"})
+GROUP_WEIGHT: Final = {"hard": 1.0, "certification": 0.9, "degree": 0.7, "soft": 0.5, "other": 0.4}
+REQUIRED_FACTOR: Final = {True: 1.0, None: 0.8, False: 0.6}
+SCORED_GROUPS: Final = frozenset({"hard", "other"})
 # A keyword's frequency factor, 1 + log2(count) / 4, by count below _TABULATED.
-_TABULATED = 64
-FREQUENCY = [math.nan] + [1.0 + 0.25 * math.log2(count) for count in range(1, _TABULATED)]
+_TABULATED: Final = 64
+FREQUENCY: Final = [math.nan] + [1.0 + 0.25 * math.log2(count) for count in range(1, _TABULATED)]
 # A keyword of an uncurated wording (category knowledge: from the term list or SkillSpan)
 # or a salient phrase is dropped when one of its words never gets this probability of
 # being in a span from the tagger anywhere in the posting (chosen by 5-fold CV on train).
 # Curated skills ("Rust", "Airflow") and a user's own wordings are never vetoed.
-TAGGER_VETO = 0.2
-VETOED_CATEGORIES = frozenset({"knowledge", "other"})
+TAGGER_VETO: Final = 0.2
+VETOED_CATEGORIES: Final = frozenset({"knowledge", "other"})
 # With the tagger on, the confidence cut is this much higher: its spans bring back most
 # of what the higher cut drops (chosen by 5-fold CV on train).
-TAGGED_THRESHOLD_DELTA = 0.1
+TAGGED_THRESHOLD_DELTA: Final = 0.1
 
 
 @dataclass(slots=True, init=False)

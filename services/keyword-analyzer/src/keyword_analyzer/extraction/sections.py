@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from typing import Final
 
 
 class Section(StrEnum):
@@ -16,7 +17,7 @@ class Section(StrEnum):
 
 
 # Checked in order: "preferred qualifications" is nice-to-have before "qualifications".
-_HEADINGS: list[tuple[Section, tuple[str, ...]]] = [
+_HEADINGS: Final[list[tuple[Section, tuple[str, ...]]]] = [
     (
         Section.NICE_TO_HAVE,
         (
@@ -164,12 +165,12 @@ _HEADINGS: list[tuple[Section, tuple[str, ...]]] = [
     ),
 ]
 
-_HEADING_MAX_CHARS = 60
-_HEADING_MAX_WORDS = 7
-_CLEAN_RE = re.compile(r"[^a-z0-9' +-]+")
+_HEADING_MAX_CHARS: Final = 60
+_HEADING_MAX_WORDS: Final = 7
+_CLEAN_RE: Final = re.compile(r"[^a-z0-9' +-]+")
 
 # Cue phrases, matched on " <lower-cased line> " (spaces keep them whole words).
-REQUIRED_CUES = (
+REQUIRED_CUES: Final = (
     " must ",
     " required",
     " requirement",
@@ -184,7 +185,7 @@ REQUIRED_CUES = (
     " expert",
     " you have ",
 )
-OPTIONAL_CUES = (
+OPTIONAL_CUES: Final = (
     "nice to have",
     "nice-to-have",
     " preferred",
@@ -204,17 +205,19 @@ OPTIONAL_CUES = (
 )
 
 
-_SECTION_OF_PHRASE = {phrase: section for section, phrases in _HEADINGS for phrase in phrases}
+_SECTION_OF_PHRASE: Final = {
+    phrase: section for section, phrases in _HEADINGS for phrase in phrases
+}
 # Longest phrase first, so "about the role" beats "about" and "preferred qualifications"
 # beats "qualifications".
-_HEADING_RE = re.compile(
+_HEADING_RE: Final = re.compile(
     r"(?:^|\b)("
     + "|".join(re.escape(p) for p in sorted(_SECTION_OF_PHRASE, key=len, reverse=True))
     + r")(?:\b|$)"
 )
 
-_FIRST_WORD_RE = re.compile("[a-z0-9]+")
-_FIRST_WORDS: frozenset[str] = frozenset(
+_FIRST_WORD_RE: Final = re.compile("[a-z0-9]+")
+_FIRST_WORDS: Final[frozenset[str]] = frozenset(
     _FIRST_WORD_RE.findall(phrase)[0] for phrase in _SECTION_OF_PHRASE
 )
 
@@ -251,15 +254,15 @@ def heading_section(line: str) -> Section | None:
 
 
 # Every word of every cue: a line without any of them needs no cue search.
-CUE_WORDS = frozenset(
+CUE_WORDS: Final = frozenset(
     word.strip("-") for cue in (*REQUIRED_CUES, *OPTIONAL_CUES) for word in cue.split()
 ) | {"nice-to-have"}
-SECTION_REQUIRED: dict[Section, bool | None] = {
+SECTION_REQUIRED: Final[dict[Section, bool | None]] = {
     Section.REQUIREMENTS: True,
     Section.NICE_TO_HAVE: False,
 }
 
-_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.;!?])\s+")
+_SENTENCE_SPLIT_RE: Final = re.compile(r"(?<=[.;!?])\s+")
 
 
 def sentence_at(line: str, offset: int) -> str:
