@@ -11,6 +11,10 @@ Speed: postings/s in this process (one core), for the dev postings and a 650-wor
 posting, and through ``POST /keywords/extract/batch`` of a real uvicorn server
 (a separate process on a free port). Only train was used to build the taxonomy.
 
+With the extraction compiled (``keyword_analyzer.native``), the same in-process timing of
+the Python sources follows, in a second process with ``KEYWORDS_PURE_PYTHON=1``, for the
+ratio.
+
 Run: ``uv run --group bench python bench/skills_eval.py [--quick]``
 """
 
@@ -92,6 +96,16 @@ def rate(
         elapsed = time.process_time() - started
         if elapsed >= min_seconds:
             return done / elapsed, done / (time.perf_counter() - wall_started)
+
+
+def first_650_words(texts: list[str]) -> str:
+    """The bench's 650-word posting: real lines of the postings, in order, up to 650 words."""
+    lines_650: list[str] = []
+    for line in "\n".join(texts).split("\n"):
+        if sum(len(kept.split()) for kept in lines_650) >= 650:
+            break
+        lines_650.append(line)
+    return "\n".join(lines_650)
 
 
 def free_port() -> int:
@@ -178,6 +192,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="SkillSpan dev accuracy and speed")
     parser.add_argument("--quick", action="store_true", help="shorter timing runs")
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP server run")
+    parser.add_argument(
+        "--no-sources", action="store_true", help="skip timing the Python sources too"
+    )
+    parser.add_argument("--speed-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     seconds = 1.0 if args.quick else 3.0
 
@@ -190,6 +208,12 @@ def main() -> None:
     extractor = Extractor(default_taxonomy(), tagger=default_tagger())
     load_seconds = time.perf_counter() - started
     gc.freeze()  # as the service does after start-up
+    posting_650 = first_650_words(texts)
+    if args.speed_only:  # the child run that times the sources: rates only, as JSON
+        dev_rate, _ = rate(extractor.extract, texts, seconds)
+        rate_650, _ = rate(extractor.extract, [posting_650], seconds)
+        print(json.dumps({"status": native.status, "dev": dev_rate, "650": rate_650}))
+        return
     extracted = [extractor.extract(t) for t in texts]
     ours = [{k.term.lower() for k in keywords} for keywords in extracted]
     ours_knowledge = [
@@ -214,12 +238,6 @@ def main() -> None:
             f"{s['pP']:6.3f}{s['pR']:7.3f}{s['pF1']:7.3f}"
         )
 
-    lines_650: list[str] = []
-    for line in "\n".join(texts).split("\n"):  # real lines, in order, up to 650 words
-        if sum(len(kept.split()) for kept in lines_650) >= 650:
-            break
-        lines_650.append(line)
-    posting_650 = "\n".join(lines_650)
     ours_rate, ours_wall = rate(extractor.extract, texts, seconds)
     ours_650, ours_650_wall = rate(extractor.extract, [posting_650], seconds)
     yake_rate, _ = rate(kw.extract_keywords, texts[:10], seconds)
@@ -233,6 +251,20 @@ def main() -> None:
         f"in process, wall clock: dev postings {ours_wall:,.0f}/s; "
         f"650-word posting {ours_650_wall:,.0f}/s"
     )
+    if native.status == "compiled" and not args.no_sources:
+        child = subprocess.run(
+            [sys.executable, __file__, "--speed-only", *(["--quick"] if args.quick else [])],
+            env={**os.environ, native.PURE_ENV: "1"},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        sources = json.loads(child.stdout.strip().splitlines()[-1])
+        print(
+            f"the Python sources ({native.PURE_ENV}=1, a second process, per CPU second): "
+            f"dev postings {sources['dev']:,.0f}/s, 650-word posting {sources['650']:,.0f}/s; "
+            f"compiled {ours_rate / sources['dev']:.2f}x and {ours_650 / sources['650']:.2f}x"
+        )
     if not args.no_http:
         over_http, per_server_cpu = http_rate(texts, seconds * 2)
         cpu_note = f", {per_server_cpu:,.0f} per server CPU second" if per_server_cpu else ""
