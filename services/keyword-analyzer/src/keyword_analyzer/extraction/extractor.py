@@ -12,8 +12,7 @@ own trie.
 from __future__ import annotations
 
 import re
-from itertools import accumulate, groupby
-from operator import itemgetter
+from itertools import accumulate
 from typing import Final
 
 import numpy as np
@@ -288,8 +287,15 @@ class Extractor:
             *self._scan_arguments,
         )
         terms = self._tables.terms
-        line_info = info.tolist()
-        for number, line_events in groupby(events.tolist(), itemgetter(0)):
+        # Typed rows: compiled (``keyword_analyzer.native``), their fields are C integers.
+        rows: list[list[int]] = events.tolist()
+        line_info: list[list[int]] = info.tolist()
+        first, count = 0, len(rows)
+        while first < count:  # the rows of one line at a time (they come in line order)
+            number = rows[first][0]
+            end = first + 1
+            while end < count and rows[end][0] == number:
+                end += 1
             start, line, section = lines[number]
             words, cue, knowledge = line_info[number]
             short, cued = words <= SHORT_LINE_WORDS, knowledge == 1
@@ -300,7 +306,8 @@ class Extractor:
             )
             line_keys: list[str] = []
             uncovered: list[tuple[int, int]] = []
-            for _, kind, s, e, term_index in line_events:
+            for row in range(first, end):
+                _, kind, s, e, term_index = rows[row]
                 if kind == ADD:
                     term = terms[term_index]
                     # Cues bind to their sentence: "Strong Go. Rust is a plus."
@@ -329,6 +336,7 @@ class Extractor:
                 _mark_listed(found, line_keys)
             if uncovered:
                 self._salient(text, uncovered, found, required, section, short, cued)
+            first = end
 
     def _scan_line(
         self,
