@@ -132,3 +132,33 @@ def test_a_build_that_fails_to_load_leaves_the_sources_to_serve(
     for name in names:
         assert name not in sys.modules
         assert not hasattr(package, name.rsplit(".", 1)[1])
+
+
+def test_without_a_c_compiler_the_build_fails_cleanly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No compiler (``CC`` names one that fails): ``build`` raises ``RuntimeError`` and
+    leaves no build behind, so ``load`` keeps to the sources; ``main`` says so and exits 0
+    (1 with ``--strict``), which is what ``make setup`` relies on."""
+    pytest.importorskip("mypyc.build", reason="compiling needs mypy (the dev group)")
+    source_root = tmp_path / "src"
+    shutil.copytree(
+        native.FOLDER.parent,
+        source_root / "keyword_analyzer",
+        ignore=shutil.ignore_patterns("_mypyc", "__pycache__", "data"),
+    )
+    folder, target = source_root / "keyword_analyzer" / "extraction", tmp_path / "_mypyc"
+    monkeypatch.setenv("CC", "false")
+    with pytest.raises(RuntimeError, match=r"could not compile .*CompileError"):
+        native.build(folder, target)
+    assert not (target / native.STAMP).exists()
+    assert native.stale_reason(folder, target) is not None
+
+    def failing_build() -> str:
+        raise RuntimeError("no compiler")
+
+    monkeypatch.setattr(native, "build", failing_build)
+    monkeypatch.setattr(sys, "argv", ["keyword_analyzer.native"])
+    assert native.main() == 0
+    monkeypatch.setattr(sys, "argv", ["keyword_analyzer.native", "--strict"])
+    assert native.main() == 1

@@ -30,7 +30,7 @@ from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
-import pycrfsuite
+import pycrfsuite  # type: ignore[import-untyped]
 
 from keyword_analyzer.extraction import word_kernels
 from keyword_analyzer.extraction.crf_kernels import (
