@@ -141,14 +141,19 @@ def build(folder: Path = FOLDER, target: Path = BUILD) -> str:
             raise RuntimeError(f"mypyc could not compile the extraction: {error!r}") from error
         finally:
             os.chdir(cwd)
+        if expected_stamp(folder) != stamp:
+            raise RuntimeError("the sources changed while they were compiled: build again")
         built = work / "lib" / Path(*PACKAGE.split("."))
-        if target.exists():
-            shutil.rmtree(target)
-        target.mkdir(parents=True)
-        for name in (LIBRARY, *MODULES):
-            shutil.copy2(built / f"{name}{_suffix()}", target / f"{name}{_suffix()}")
-        # The stamp last: a build interrupted before it is no build.
-        (target / STAMP).write_text(json.dumps(stamp, indent=1, sort_keys=True), "utf-8")
+        try:
+            if target.exists():
+                shutil.rmtree(target)
+            target.mkdir(parents=True)
+            for name in (LIBRARY, *MODULES):
+                shutil.copy2(built / f"{name}{_suffix()}", target / f"{name}{_suffix()}")
+            # The stamp last: a build interrupted before it is no build.
+            (target / STAMP).write_text(json.dumps(stamp, indent=1, sort_keys=True), "utf-8")
+        except OSError as error:
+            raise RuntimeError(f"could not write the build to {target}: {error}") from error
     return f"compiled {', '.join(MODULES)} into {target}"
 
 
