@@ -17,10 +17,14 @@ from keyword_analyzer.extraction import Extractor, Keyword, default_taxonomy, sc
 from keyword_analyzer.extraction.extractor import REQUIRED_OF_CUES
 from keyword_analyzer.extraction.keywords import SCORED_GROUPS, round3
 from keyword_analyzer.extraction.sections import (
+    _CLEAN_RE,
+    _HEADING_RE,
+    _SECTION_OF_PHRASE,
     OPTIONAL_CUES,
     REQUIRED_CUES,
     Section,
     SentenceCues,
+    heading_phrase,
     heading_section,
     required_of,
     sentence_at,
@@ -321,6 +325,29 @@ def test_normalize_matches_the_branch_by_branch_definition() -> None:
     for _ in range(500):
         text = "".join(rng.choice(alphabet) for _ in range(60))
         assert normalize(text) == reference.sub(" ", text.lower())
+
+
+def test_the_heading_phrase_is_the_one_the_alternation_regex_matches() -> None:
+    """``heading_phrase`` looks phrases up by their first run; the regex it replaces tries
+    them all. The same answer on every phrase with every kind of next character, on the
+    cleaned form of every SkillSpan line and on random strings made of phrase pieces."""
+    phrases = list(_SECTION_OF_PHRASE)
+    texts = [p + tail for p in phrases for tail in ("", " x", "x", "s", "-x", "'s", "_", "é", "1")]
+    if (SKILLSPAN / "dev.json").exists():
+        texts += [
+            _CLEAN_RE.sub(" ", line.strip().lower().replace("\u2019", "'")).strip()
+            for text in _postings()
+            for line in text.split("\n")
+        ]
+    rng = random.Random(5)
+    pieces = [*phrases, *(w for p in phrases for w in p.split()), " ", "-", "'", "_", "é", "0"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 4))) for _ in range(20_000)]
+    matched = 0
+    for text in texts:
+        found = _HEADING_RE.match(text)
+        assert heading_phrase(text) == (found.group(1) if found else None), text
+        matched += found is not None
+    assert matched > 1_000
 
 
 def test_the_compiled_normalize_is_normalize() -> None:

@@ -222,6 +222,35 @@ _FIRST_WORDS: Final[frozenset[str]] = frozenset(
 )
 
 
+def _phrases_by_first_run() -> dict[str, list[str]]:
+    by_run: dict[str, list[str]] = {}
+    for phrase in sorted(_SECTION_OF_PHRASE, key=len, reverse=True):  # _HEADING_RE's order
+        by_run.setdefault(_FIRST_WORD_RE.findall(phrase)[0], []).append(phrase)
+    return by_run
+
+
+# The phrases by their first run of letters and digits, longest first.
+_PHRASES_BY_FIRST_RUN: Final = _phrases_by_first_run()
+
+
+def heading_phrase(cleaned: str) -> str | None:
+    """The phrase of ``_HEADING_RE.match(cleaned)``, or None, without trying its hundred
+    and twenty alternatives one by one: only a phrase that shares the text's first run of
+    letters and digits can start it, and the first of those (longest first) that does and
+    ends at a word boundary is the one the regex finds."""
+    run = _FIRST_WORD_RE.match(cleaned)
+    if run is None:
+        return None
+    for phrase in _PHRASES_BY_FIRST_RUN.get(run.group(), ()):
+        if cleaned.startswith(phrase):
+            if len(cleaned) == len(phrase):
+                return phrase
+            after = cleaned[len(phrase)]
+            if not (after.isalnum() or after == "_"):  # \b after a phrase's last letter
+                return phrase
+    return None
+
+
 def heading_section(line: str) -> Section | None:
     """The section a short heading line opens, or ``None`` if the line is not a heading."""
     colon = line.rstrip().endswith(":")
@@ -238,9 +267,8 @@ def heading_section(line: str) -> Section | None:
     if words > _HEADING_MAX_WORDS:
         return None
     cleaned = _CLEAN_RE.sub(" ", stripped.lower().replace("\u2019", "'")).strip()
-    match = _HEADING_RE.match(cleaned)
-    if match is not None:
-        phrase = match.group(1)
+    phrase = heading_phrase(cleaned)
+    if phrase is not None:
         if cleaned == phrase or colon:
             return _SECTION_OF_PHRASE[phrase]
         # "Skills & requirements" is a heading; "Experience with GraphQL" is a bullet.
