@@ -1,8 +1,8 @@
 """The extraction's hot Python modules compiled to C with mypyc, used only when built from
 the sources at hand.
 
-``python -m keyword_analyzer.native`` (``make setup`` runs it) compiles ``sections``,
-``keywords`` and ``extractor`` of ``keyword_analyzer.extraction`` into ``extraction/_mypyc/``
+``python -m keyword_analyzer.native`` (``make setup`` runs it) compiles ``MODULES`` of
+``keyword_analyzer.extraction`` (all but the numba kernels) into ``extraction/_mypyc/``
 with a stamp: the digest of every module of the package and the Python it was built for.
 The package calls ``load()`` before it imports those modules: with a stamp that matches,
 they come from the build, else from their sources, which nothing in the build can shadow
@@ -27,7 +27,7 @@ from types import ModuleType
 PACKAGE = "keyword_analyzer.extraction"
 # Compiled, in the order they import one another: each must be loaded compiled before a
 # compiled module that calls it natively.
-MODULES = ("tokens", "sections", "keywords", "tagger", "extractor")
+MODULES = ("tokens", "taxonomy", "sections", "keywords", "tagger", "extractor")
 # mypyc's shared library for the group, which the modules' shims import by this name.
 LIBRARY = "native__mypyc"
 FOLDER = Path(__file__).resolve().parent / "extraction"

@@ -2,8 +2,8 @@
 
 from keyword_analyzer import native
 
-# Before anything imports them: the compiled extractor, keywords and sections when their
-# build is current, else their sources (``native.status`` says which).
+# Before anything imports them: the compiled modules (``native.MODULES``) when their build
+# is current, else their sources (``native.status`` says which).
 native.load()
 
 from keyword_analyzer.extraction.extractor import Extractor  # noqa: E402

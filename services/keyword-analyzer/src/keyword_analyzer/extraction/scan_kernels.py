@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 import threading
-import weakref
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -283,7 +282,6 @@ def line_cues(
     return found
 
 
-_tables: weakref.WeakKeyDictionary[Taxonomy, ScanTables] = weakref.WeakKeyDictionary()
 _tables_lock = threading.Lock()
 
 
@@ -297,25 +295,25 @@ def tables_of(
     """``build_tables`` of the taxonomy's trie, built once per taxonomy (its trie is
     complete once it is constructed)."""
     with _tables_lock:
-        tables = _tables.get(taxonomy)
-        if tables is None:
-            tables = _tables[taxonomy] = build_tables(
-                taxonomy.trie, common, cues, knowledge_cues, not_before
-            )
-            # Compiled now (once per process) rather than on the first posting.
-            line = np.zeros(1, np.int64)
-            text = codes_of("Go")
-            _, normalized_codes, lowered = normalized("Go", text)
-            normalized("\u03a3")  # a capital sigma: lower-cased in Python, then compiled
-            line_cues(lowered, line, line + 2, *CUE_TABLES)
-            scan(
-                text,
-                normalized_codes,
-                line,
-                line + 2,
-                np.ones(1, np.bool_),
-                *tables.arguments(),
-            )
+        built = taxonomy.derived.get("scan tables")
+        if isinstance(built, ScanTables):
+            return built
+        tables = build_tables(taxonomy.trie, common, cues, knowledge_cues, not_before)
+        taxonomy.derived["scan tables"] = tables
+        # Compiled now (once per process) rather than on the first posting.
+        line = np.zeros(1, np.int64)
+        text = codes_of("Go")
+        _, normalized_codes, lowered = normalized("Go", text)
+        normalized("\u03a3")  # a capital sigma: lower-cased in Python, then compiled
+        line_cues(lowered, line, line + 2, *CUE_TABLES)
+        scan(
+            text,
+            normalized_codes,
+            line,
+            line + 2,
+            np.ones(1, np.bool_),
+            *tables.arguments(),
+        )
         return tables
 
 

@@ -185,6 +185,10 @@ class Taxonomy:
         self.vocabulary_tokens: set[str] = set()
         self.max_idf = max_idf
         self.confidence = confidence
+        # What other modules build once from the finished trie, by name
+        # (``scan_kernels.tables_of``): kept here, as a compiled Taxonomy takes no weak
+        # references.
+        self.derived: dict[str, object] = {}
         logit_iter = iter(logits) if logits is not None else None
         hopeless = confidence.hopeless_below() if confidence is not None else -math.inf
         for skill, surfaces in skills:
