@@ -199,8 +199,6 @@ def main() -> None:
     args = parser.parse_args()
     seconds = 1.0 if args.quick else 3.0
 
-    import yake
-
     postings = load_postings(SKILLSPAN / "dev.json")
     texts = [text for text, _ in postings]
     golds = [gold for _, gold in postings]
@@ -214,6 +212,8 @@ def main() -> None:
         rate_650, _ = rate(extractor.extract, [posting_650], seconds)
         print(json.dumps({"status": native.status, "dev": dev_rate, "650": rate_650}))
         return
+    import yake
+
     extracted = [extractor.extract(t) for t in texts]
     ours = [{k.term.lower() for k in keywords} for keywords in extracted]
     ours_knowledge = [

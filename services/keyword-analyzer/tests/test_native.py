@@ -71,8 +71,8 @@ def test_a_build_stands_only_for_the_sources_and_python_it_was_made_from(
     assert native.stale_reason(folder, build) is not None  # no build at all
     build.mkdir()
     (build / native.STAMP).write_text(json.dumps(native.expected_stamp(folder)), "utf-8")
-    for name in (native.LIBRARY, *native.MODULES):
-        (build / f"{name}{native._suffix()}").write_bytes(b"")
+    for name in native.EXTENSIONS:
+        native.extension(build, name).write_bytes(b"")
     assert native.stale_reason(folder, build) is None
     # Any module of the package changed, even one that is not compiled: stale.
     tokens = folder / "tokens.py"
@@ -87,7 +87,7 @@ def test_a_build_stands_only_for_the_sources_and_python_it_was_made_from(
     assert "another Python" in str(native.stale_reason(folder, build))
     # A module missing from the build: not used.
     (build / native.STAMP).write_text(json.dumps(native.expected_stamp(folder)), "utf-8")
-    (build / f"extractor{native._suffix()}").unlink()
+    native.extension(build, "extractor").unlink()
     assert "lacks extractor" in str(native.stale_reason(folder, build))
 
 
@@ -116,22 +116,22 @@ def test_a_build_that_fails_to_load_leaves_the_sources_to_serve(
     folder, build = _copy_sources(tmp_path)
     build.mkdir()
     (build / native.STAMP).write_text(json.dumps(native.expected_stamp(folder)), "utf-8")
-    for name in (native.LIBRARY, *native.MODULES):
-        (build / f"{name}{native._suffix()}").write_bytes(b"")
+    for name in native.EXTENSIONS:
+        native.extension(build, name).write_bytes(b"")
     package = sys.modules[native.PACKAGE]
-    names = [f"{native.PACKAGE}.{name}" for name in (native.LIBRARY, *native.MODULES)]
     # ``load`` works on the real package's names: keep what this process has loaded.
-    for name in names:
-        if name in sys.modules:
-            monkeypatch.setitem(sys.modules, name, sys.modules[name])
-        short = name.rsplit(".", 1)[1]
-        if hasattr(package, short):
-            monkeypatch.setattr(package, short, getattr(package, short))
+    for name in native.EXTENSIONS:
+        if f"{native.PACKAGE}.{name}" in sys.modules:
+            monkeypatch.setitem(
+                sys.modules, f"{native.PACKAGE}.{name}", sys.modules[f"{native.PACKAGE}.{name}"]
+            )
+        if hasattr(package, name):
+            monkeypatch.setattr(package, name, getattr(package, name))
     status = native.load(folder, build)
     assert status.startswith("the build failed to load"), status
-    for name in names:
-        assert name not in sys.modules
-        assert not hasattr(package, name.rsplit(".", 1)[1])
+    for name in native.EXTENSIONS:
+        assert f"{native.PACKAGE}.{name}" not in sys.modules
+        assert not hasattr(package, name)
 
 
 def test_without_a_c_compiler_the_build_fails_cleanly(

@@ -30,6 +30,8 @@ PACKAGE = "keyword_analyzer.extraction"
 MODULES = ("tokens", "taxonomy", "sections", "keywords", "tagger", "extractor")
 # mypyc's shared library for the group, which the modules' shims import by this name.
 LIBRARY = "native__mypyc"
+# Every extension of a build, in the order they load.
+EXTENSIONS = (LIBRARY, *MODULES)
 FOLDER = Path(__file__).resolve().parent / "extraction"
 BUILD = FOLDER / "_mypyc"
 STAMP = "stamp.json"
@@ -42,6 +44,11 @@ status = "not loaded"
 
 def _suffix() -> str:
     return str(sysconfig.get_config_var("EXT_SUFFIX"))
+
+
+def extension(build: Path, name: str) -> Path:
+    """The file of extension ``name`` in ``build``, for this Python."""
+    return build / f"{name}{_suffix()}"
 
 
 def expected_stamp(folder: Path = FOLDER) -> dict[str, object]:
@@ -64,7 +71,7 @@ def stale_reason(folder: Path = FOLDER, build: Path = BUILD) -> str | None:
         return "no build (`make setup` or `python -m keyword_analyzer.native` builds one)"
     if stamp != expected_stamp(folder):
         return "the build is of other sources or another Python (`make setup` rebuilds it)"
-    missing = [name for name in (LIBRARY, *MODULES) if not (build / f"{name}{_suffix()}").is_file()]
+    missing = [name for name in EXTENSIONS if not extension(build, name).is_file()]
     if missing:
         return f"the build lacks {', '.join(missing)}"
     return None
@@ -74,34 +81,34 @@ def load(folder: Path = FOLDER, build: Path = BUILD) -> str:
     """Put the compiled modules in ``sys.modules`` when the build is current, and return
     (and keep in ``status``) "compiled" or why the sources serve instead."""
     global status
+    status = _load(folder, build)
+    return status
+
+
+def _load(folder: Path, build: Path) -> str:
     if os.environ.get(PURE_ENV, "") not in ("", "0"):
-        status = f"{PURE_ENV} is set"
-        return status
+        return f"{PURE_ENV} is set"
     reason = stale_reason(folder, build)
     if reason is not None:
-        status = reason
-        return status
+        return reason
     package = sys.modules[PACKAGE]
-    names = [f"{PACKAGE}.{name}" for name in (LIBRARY, *MODULES)]
     try:
-        for name in names:
-            path = build / f"{name.rsplit('.', 1)[1]}{_suffix()}"
-            spec = importlib.util.spec_from_file_location(name, path)
+        for name in EXTENSIONS:
+            path = extension(build, name)
+            spec = importlib.util.spec_from_file_location(f"{PACKAGE}.{name}", path)
             if spec is None or spec.loader is None:
                 raise ImportError(f"no loader for {path}")
             module: ModuleType = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
+            sys.modules[spec.name] = module
             spec.loader.exec_module(module)
-            setattr(package, name.rsplit(".", 1)[1], module)
+            setattr(package, name, module)
     except Exception as error:  # a broken build must not take the sources down with it
-        for name in names:
-            sys.modules.pop(name, None)
-            if hasattr(package, name.rsplit(".", 1)[1]):
-                delattr(package, name.rsplit(".", 1)[1])
-        status = f"the build failed to load: {error!r}"
-        return status
-    status = "compiled"
-    return status
+        for name in EXTENSIONS:
+            sys.modules.pop(f"{PACKAGE}.{name}", None)
+            if hasattr(package, name):
+                delattr(package, name)
+        return f"the build failed to load: {error!r}"
+    return "compiled"
 
 
 def build(folder: Path = FOLDER, target: Path = BUILD) -> str:
@@ -148,8 +155,8 @@ def build(folder: Path = FOLDER, target: Path = BUILD) -> str:
             if target.exists():
                 shutil.rmtree(target)
             target.mkdir(parents=True)
-            for name in (LIBRARY, *MODULES):
-                shutil.copy2(built / f"{name}{_suffix()}", target / f"{name}{_suffix()}")
+            for name in EXTENSIONS:
+                shutil.copy2(extension(built, name), extension(target, name))
             # The stamp last: a build interrupted before it is no build.
             (target / STAMP).write_text(json.dumps(stamp, indent=1, sort_keys=True), "utf-8")
         except OSError as error:
